@@ -1,0 +1,1 @@
+"""Private engine: running an evaluation."""

@@ -1,0 +1,29 @@
+"""RunConfig: everything one evaluation needs, as one validated value."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from harness.endpoints.client import Endpoint, OutputMode, SamplingParams
+from harness.scoring.document import ScoringConfig
+
+__all__ = ["RunConfig"]
+
+
+class RunConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    prompt: str = "extract@v2"
+    prompts_dir: Path = Path("prompts")
+    docs: Path = Path("seeds")
+    gold: Path = Path("gold")
+    results_dir: Path = Path("results")
+    endpoint: Endpoint
+    params: SamplingParams = SamplingParams()
+    output_mode: OutputMode | None = Field(None, description="force a rung; None = probe")
+    reask: int = Field(1, ge=0, le=5)
+    scoring: ScoringConfig = ScoringConfig()
+    limit: int | None = Field(None, ge=1, description="only the first N documents")
+    run_id: str | None = None
+    local_model: dict[str, str] | None = None

@@ -1,0 +1,230 @@
+"""Run one evaluation: documents -> prompt -> model -> validation -> scoring -> run folder.
+
+Workers pull documents from a queue (memory stays flat however large the corpus), each
+finished document is appended to predictions.jsonl at once, and scoring reads back what
+was written, so `rescore` and `resume` go through exactly the same code as a fresh run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import subprocess
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Protocol
+
+from harness import __version__
+from harness._eval.config import RunConfig
+from harness._eval.extract import FatalEndpointError, extract_document
+from harness.claims import Document, GoldDocument
+from harness.corpus import load_documents, load_gold
+from harness.endpoints.client import ChatClient
+from harness.errors import EndpointError, UserInputError
+from harness.prompts import Prompt, load_prompt
+from harness.runs import Manifest, PredictionRecord, RunFolder, TokenTotals
+from harness.runs.folder import new_run_id
+from harness.runs.records import ProbeRecord
+from harness.scoring.document import DocScore, ScoringConfig, score_document
+from harness.scoring.metrics import Metrics, aggregate
+
+__all__ = ["Progress", "RunOutcome", "evaluate", "run_evaluation", "score_run"]
+
+
+class Progress(Protocol):
+    def start(self, total: int, already_done: int) -> None: ...
+    def advance(self, record: PredictionRecord) -> None: ...
+    def finish(self) -> None: ...
+
+
+class _Silent:
+    def start(self, total: int, already_done: int) -> None: ...
+    def advance(self, record: PredictionRecord) -> None: ...
+    def finish(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    folder: RunFolder
+    manifest: Manifest
+    metrics: Metrics
+    scores: list[DocScore]
+    requested: int
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _git_commit() -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
+                             cwd=Path(__file__).parent, timeout=5, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def _hash_documents(documents: Sequence[Document]) -> str:
+    digest = hashlib.sha256()
+    for doc in sorted(documents, key=lambda d: d.id):
+        digest.update(doc.id.encode() + b"\0" + doc.text.encode() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def _hash_gold(gold: dict[str, GoldDocument]) -> str:
+    digest = hashlib.sha256()
+    for doc_id in sorted(gold):
+        digest.update(gold[doc_id].model_dump_json().encode())
+    return digest.hexdigest()[:16]
+
+
+def _new_manifest(config: RunConfig, prompt: Prompt, run_id: str, documents: list[Document],
+                  gold: dict[str, GoldDocument]) -> Manifest:
+    return Manifest(
+        run_id=run_id, status="running", harness_version=__version__, git_commit=_git_commit(),
+        prompt=prompt.ref, prompt_hash=prompt.content_hash,
+        prompt_description=prompt.meta.description, base_url=config.endpoint.base_url,
+        model=config.endpoint.model, local_model=config.local_model,
+        endpoint=config.endpoint.model_dump(exclude={"base_url", "model"}),
+        params=config.params.model_dump(), reask=config.reask,
+        scoring=config.scoring.model_dump(), documents_source=str(config.docs),
+        documents_hash=_hash_documents(documents), n_documents=len(documents),
+        gold_source=str(config.gold), gold_hash=_hash_gold(gold), n_gold_documents=len(gold),
+        started_at=_now())
+
+
+def score_run(folder: RunFolder, documents: list[Document], gold: dict[str, GoldDocument],
+              scoring: ScoringConfig) -> tuple[list[DocScore], Metrics]:
+    """Score every gold document from the stored predictions (missing ones score zero)."""
+    predictions = folder.read_predictions()
+    scores = []
+    for doc in documents:
+        if doc.id not in gold:
+            continue
+        record = predictions.get(doc.id)
+        failure = (record.failure.kind if record and record.failure else
+                   None if record else "not_run")
+        scores.append(score_document(
+            doc.id, doc.text, gold[doc.id], record.claims or [] if record else [],
+            failure=failure, valid_first_attempt=bool(record and record.valid_first_attempt),
+            config=scoring))
+    metrics = aggregate(scores)
+    folder.write_scores(scores)
+    folder.write_metrics(metrics)
+    return scores, metrics
+
+
+async def _extract_all(todo: list[Document], prompt: Prompt, client: ChatClient, reask: int,
+                       folder: RunFolder, progress: Progress, totals: TokenTotals) -> None:
+    queue: asyncio.Queue[Document] = asyncio.Queue()
+    for doc in todo:
+        queue.put_nowait(doc)
+
+    def keep(record: PredictionRecord) -> None:
+        folder.append_prediction(record)
+        totals.prompt_tokens += record.prompt_tokens
+        totals.completion_tokens += record.completion_tokens
+        totals.requests += len(record.attempts)
+        totals.http_attempts += sum(a.http_attempts for a in record.attempts)
+        progress.advance(record)
+
+    async def worker() -> None:
+        while not queue.empty():
+            doc = queue.get_nowait()
+            try:
+                record = await extract_document(doc, prompt, client, reask)
+            except FatalEndpointError as exc:
+                keep(exc.record)
+                raise
+            keep(record)
+
+    workers = [asyncio.create_task(worker()) for _ in range(client.endpoint.concurrency)]
+    try:
+        await asyncio.gather(*workers)
+    finally:
+        for task in workers:
+            task.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
+
+
+async def run_evaluation(config: RunConfig, api_key: str | None,
+                         progress: Progress | None = None, resume: Path | None = None,
+                         retry_failed: bool = False) -> RunOutcome:
+    """Evaluate one prompt on one endpoint; the run folder is readable whatever happens."""
+    progress = progress or _Silent()
+    prompt = load_prompt(config.prompt, config.prompts_dir)
+    documents = load_documents(config.docs)[: config.limit]
+    gold = load_gold(config.gold, documents)
+    prompt.render(documents[0])  # a template error stops us before any request
+    if resume is not None:
+        folder = RunFolder.open(resume)
+        manifest = _check_resumable(folder.read_manifest(), prompt, documents, config)
+        done = folder.read_predictions()
+        todo = [d for d in documents if d.id not in done
+                or (retry_failed and done[d.id].failure is not None)]
+    else:
+        run_id = config.run_id or new_run_id(prompt.ref)
+        folder = RunFolder.create(config.results_dir, run_id)
+        manifest = _new_manifest(config, prompt, run_id, documents, gold)
+        todo = list(documents)
+    folder.write_manifest(manifest)
+    client = ChatClient(config.endpoint, api_key, config.params, mode=config.output_mode)
+    totals = manifest.tokens.model_copy()
+    started = time.perf_counter()
+    status, error = "failed", None
+    try:
+        if todo and config.output_mode is None:
+            probe = await client.probe()
+            manifest.output_mode_probe = [ProbeRecord(mode=str(s.mode), accepted=s.accepted,
+                                                      error=s.error) for s in probe]
+        manifest.output_mode = str(client.mode) if client.mode else manifest.output_mode
+        progress.start(len(documents), len(documents) - len(todo))
+        await _extract_all(todo, prompt, client, config.reask, folder, progress, totals)
+        status = "completed"
+    except FatalEndpointError as exc:
+        error = f"{config.endpoint.base_url}: the endpoint rejected the run: {exc}"
+        raise EndpointError(error) from exc
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        status, error = "interrupted", "interrupted; finish with: harness run --resume RUN"
+        raise
+    finally:
+        progress.finish()
+        await client.close()
+        folder.close()
+        records = folder.read_predictions()
+        manifest.server_model = next((r.server_model for r in records.values()
+                                      if r.server_model), manifest.server_model)
+        manifest.status, manifest.error, manifest.tokens = status, error, totals
+        manifest.finished_at = _now()
+        manifest.duration_s = round((manifest.duration_s or 0) + time.perf_counter() - started, 3)
+        folder.write_manifest(manifest)
+    scores, metrics = score_run(folder, documents, gold, config.scoring)
+    return RunOutcome(folder, manifest, metrics, scores, requested=len(todo))
+
+
+def _check_resumable(manifest: Manifest, prompt: Prompt, documents: list[Document],
+                     config: RunConfig) -> Manifest:
+    problems = []
+    if manifest.prompt_hash != prompt.content_hash:
+        problems.append(f"prompt {prompt.ref} changed since the run started")
+    if manifest.documents_hash != _hash_documents(documents):
+        problems.append("the documents differ from the run's")
+    if manifest.model != config.endpoint.model:
+        problems.append(f"model {config.endpoint.model!r} is not the run's {manifest.model!r}")
+    if problems:
+        raise UserInputError(f"--resume {manifest.run_id}: " + "; ".join(problems))
+    return manifest
+
+
+def evaluate(config: RunConfig, api_key: str | None = None) -> RunOutcome:
+    """Synchronous entry point for Python users and notebooks."""
+    return asyncio.run(run_evaluation(config, api_key))
+
+
+def load_config_json(path: Path) -> RunConfig:
+    return RunConfig.model_validate(json.loads(path.read_text(encoding="utf-8")))

@@ -1,0 +1,83 @@
+"""Agreement between two annotations of the same documents, with the scoring matcher.
+
+Claim F1 is symmetric (2·matched / (n_a + n_b)); speaker agreement counts matched pairs
+whose speakers match under either side's aliases; Cohen's kappa corrects speaker_type
+and quote_type agreement on matched pairs for chance.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness.claims import GoldDocument
+from harness.corpus import read_gold_file
+from harness.errors import UserInputError
+from harness.scoring.grounding import NormalisedDocument, ground
+from harness.scoring.matching import DEFAULT_MATCH_THRESHOLD, ClaimView, match_claims
+from harness.scoring.speakers import speaker_matches
+
+__all__ = ["Agreement", "agree", "cohen_kappa"]
+
+
+def cohen_kappa(a: list[str], b: list[str]) -> float | None:
+    """Cohen's kappa of two label sequences; None when undefined (no pairs)."""
+    n = len(a)
+    if n == 0:
+        return None
+    observed = sum(x == y for x, y in zip(a, b, strict=True)) / n
+    count_a, count_b = Counter(a), Counter(b)
+    expected = sum(count_a[label] * count_b[label] for label in count_a) / (n * n)
+    return 1.0 if expected == 1 else (observed - expected) / (1 - expected)
+
+
+@dataclass(frozen=True)
+class Agreement:
+    documents: int
+    claims_a: int
+    claims_b: int
+    matched: int
+    speaker_agree: int
+    speaker_type_kappa: float | None
+    quote_type_kappa: float | None
+
+    @property
+    def claim_f1(self) -> float:
+        total = self.claims_a + self.claims_b
+        return 2 * self.matched / total if total else 1.0
+
+    @property
+    def speaker_agreement(self) -> float | None:
+        return self.speaker_agree / self.matched if self.matched else None
+
+
+def _views(gold: GoldDocument, document: NormalisedDocument) -> list[ClaimView]:
+    return [ClaimView.of(ground(c.evidence, document), c.statement) for c in gold.claims]
+
+
+def agree(dir_a: Path, dir_b: Path, docs_dir: Path,
+          threshold: float = DEFAULT_MATCH_THRESHOLD) -> Agreement:
+    common = sorted({p.name for p in dir_a.glob("*.json")} & {p.name for p in dir_b.glob("*.json")})
+    if not common:
+        raise UserInputError(f"{dir_a} and {dir_b}: no gold file names in common")
+    n_a = n_b = matched = speakers = 0
+    types_a: list[str] = []
+    types_b: list[str] = []
+    quotes_a: list[str] = []
+    quotes_b: list[str] = []
+    for name in common:
+        a, b = read_gold_file(dir_a / name), read_gold_file(dir_b / name)
+        document = NormalisedDocument((docs_dir / f"{a.doc_id}.txt").read_text(encoding="utf-8"))
+        pairs = match_claims(_views(b, document), _views(a, document), threshold)
+        n_a, n_b, matched = n_a + len(a.claims), n_b + len(b.claims), matched + len(pairs)
+        for pair in pairs:
+            ca, cb = a.claims[pair.gold], b.claims[pair.predicted]
+            speakers += (speaker_matches(cb.speaker, ca.speaker, ca.speaker_aliases)
+                         or speaker_matches(ca.speaker, cb.speaker, cb.speaker_aliases))
+            types_a.append(ca.speaker_type)
+            types_b.append(cb.speaker_type)
+            quotes_a.append(ca.quote_type)
+            quotes_b.append(cb.quote_type)
+    return Agreement(len(common), n_a, n_b, matched, speakers, cohen_kappa(types_a, types_b),
+                     cohen_kappa(quotes_a, quotes_b))

@@ -1,0 +1,63 @@
+"""The `harness` command: a thin layer over the Python API.
+
+Every user error becomes one line on stderr naming the file and field, with exit code 2
+(usage) or 1/3 (run or endpoint failure); SIGTERM is handled like Ctrl-C, so cleanup
+(the local model server, the run manifest) always happens.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+from types import FrameType
+
+import click
+
+from harness import __version__
+from harness.cli.gold import gold_group, import_group
+from harness.cli.misc import rescore_command, schema_command, serve_command, show_command
+from harness.cli.run import run_command
+from harness.errors import HarnessError
+
+__all__ = ["cli", "main"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="claim-harness")
+def cli() -> None:
+    """Evaluate how well language models extract claims and their attribution
+    ("who said what, reported by whom") from news documents.
+
+    \b
+    Quick start (embedded local model, no API key):
+      harness run
+    Against any OpenAI-compatible endpoint:
+      harness run --prompt extract@v2 --model gpt-4o-mini --base-url https://api.openai.com/v1
+    """
+
+
+for command in (run_command, show_command, rescore_command, schema_command, serve_command,
+                gold_group, import_group):
+    cli.add_command(command)
+
+
+def _sigterm(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def main() -> None:
+    signal.signal(signal.SIGTERM, _sigterm)
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except HarnessError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)

@@ -1,0 +1,98 @@
+"""What the terminal shows: live progress while running, then the summary table."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from harness.runs import Manifest, PredictionRecord
+from harness.scoring.metrics import HEADLINE_METRICS, Metrics
+
+__all__ = ["LiveProgress", "print_summary"]
+
+_ORDER = ("claim_precision", "claim_recall", "claim_f1", "attributed_precision",
+          "attributed_recall", "attributed_f1", "speaker_accuracy", "speaker_type_accuracy",
+          "quote_type_accuracy", "via_accuracy", "grounding_rate", "schema_valid_rate",
+          "first_attempt_valid_rate", "claim_f1_macro", "attributed_f1_macro")
+
+
+class LiveProgress:
+    """A rich progress bar on a terminal; one plain line per document otherwise."""
+
+    def __init__(self, quiet: bool = False) -> None:
+        self.console = Console(stderr=True)
+        self.quiet = quiet
+        self.live = self.console.is_terminal and not quiet
+        self.failures: dict[str, int] = {}
+        self.tokens = 0
+        self.done = 0
+        self.total = 0
+        self.started = time.perf_counter()
+        self._bar: Progress | None = None
+        self._task: int | None = None
+
+    def _status(self) -> str:
+        elapsed = max(time.perf_counter() - self.started, 1e-9)
+        failed = ", ".join(f"{k} {v}" for k, v in sorted(self.failures.items())) or "none"
+        return f"failures: {failed} | {self.tokens} tokens | {self.done / elapsed:.2f} docs/s"
+
+    def start(self, total: int, already_done: int) -> None:
+        self.total, self.done, self.started = total, already_done, time.perf_counter()
+        if self.live:
+            self._bar = Progress(TextColumn("[bold]extracting"), BarColumn(), MofNCompleteColumn(),
+                                 TimeRemainingColumn(), TextColumn("{task.description}"),
+                                 console=self.console, transient=False)
+            self._bar.start()
+            self._task = self._bar.add_task(self._status(), total=total, completed=already_done)
+        elif not self.quiet and already_done:
+            print(f"resuming: {already_done}/{total} documents already done", file=sys.stderr)
+
+    def advance(self, record: PredictionRecord) -> None:
+        self.done += 1
+        self.tokens += record.prompt_tokens + record.completion_tokens
+        if record.failure:
+            self.failures[record.failure.kind] = self.failures.get(record.failure.kind, 0) + 1
+        if self._bar is not None and self._task is not None:
+            self._bar.update(self._task, advance=1, description=self._status())
+        elif not self.quiet:
+            outcome = (f"{len(record.claims or [])} claims" if record.failure is None
+                       else f"FAILED {record.failure.kind}")
+            print(f"[{self.done}/{self.total}] {record.doc_id}: {outcome} "
+                  f"({record.latency_s:.1f}s) | {self._status()}", file=sys.stderr, flush=True)
+
+    def finish(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None
+
+
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def print_summary(manifest: Manifest, metrics: Metrics, folder: str) -> None:
+    console = Console()
+    table = Table(title=f"{manifest.prompt} on {manifest.model} "
+                        f"({metrics.n_docs} scored documents, mode {manifest.output_mode})")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    table.add_column("95% CI", justify="right")
+    for name in _ORDER:
+        value = metrics.metrics.get(name)
+        if value is None:
+            continue
+        style = "bold" if name in HEADLINE_METRICS else None
+        table.add_row(name, _fmt(value.value), f"[{_fmt(value.ci_low)}, {_fmt(value.ci_high)}]",
+                      style=style)
+    console.print(table)
+    failures = ", ".join(f"{k}: {v}" for k, v in metrics.failures.items()) or "none"
+    tokens = manifest.tokens
+    console.print(f"failures by class: {failures}")
+    console.print(f"tokens: {tokens.prompt_tokens} prompt + {tokens.completion_tokens} completion "
+                  f"in {tokens.requests} requests ({tokens.http_attempts} HTTP attempts); "
+                  f"{manifest.duration_s or 0:.1f} s")
+    console.print(f"run folder: {folder}")

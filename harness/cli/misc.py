@@ -1,0 +1,77 @@
+"""`harness show`, `rescore`, `schema` and `serve`."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import click
+
+from harness._eval.run import score_run
+from harness.cli.display import print_summary
+from harness.corpus import load_documents, load_gold
+from harness.endpoints.local import DEFAULT_CONTEXT, LocalServer, parse_local_model
+from harness.errors import UserInputError
+from harness.runs import RunFolder
+from harness.schemas import SCHEMA_MODELS, load_published
+from harness.scoring.document import ScoringConfig
+
+__all__ = ["rescore_command", "schema_command", "serve_command", "show_command"]
+
+_RUN = click.Path(path_type=Path, exists=True, file_okay=False)
+
+
+@click.command("show")
+@click.argument("run", type=_RUN)
+def show_command(run: Path) -> None:
+    """Print a finished run's summary table again."""
+    folder = RunFolder.open(run)
+    print_summary(folder.read_manifest(), folder.read_metrics(), str(run))
+
+
+@click.command("rescore")
+@click.argument("run", type=_RUN)
+@click.option("--gold", type=click.Path(path_type=Path), default=None,
+              help="Gold folder [default: the run's].")
+@click.option("--threshold", type=click.FloatRange(0, 1), default=None,
+              help="Claim-matching threshold [default: the run's].")
+def rescore_command(run: Path, gold: Path | None, threshold: float | None) -> None:
+    """Recompute scores and metrics from stored predictions, without calling any model."""
+    folder = RunFolder.open(run)
+    manifest = folder.read_manifest()
+    scoring = ScoringConfig.model_validate(manifest.scoring)
+    if threshold is not None:
+        scoring = scoring.model_copy(update={"match_threshold": threshold})
+    documents = load_documents(Path(manifest.documents_source))[: manifest.n_documents]
+    gold_docs = load_gold(gold or Path(manifest.gold_source), documents)
+    _, metrics = score_run(folder, documents, gold_docs, scoring)
+    manifest.scoring = scoring.model_dump()
+    folder.write_manifest(manifest)
+    print_summary(manifest, metrics, str(run))
+
+
+@click.command("schema")
+@click.argument("name", type=click.Choice(sorted(SCHEMA_MODELS)))
+def schema_command(name: str) -> None:
+    """Print the published JSON Schema of model answers (extraction) or gold files."""
+    click.echo(json.dumps(load_published(name), indent=2, ensure_ascii=False))
+
+
+@click.command("serve")
+@click.option("--model", default="local", show_default=True,
+              help="'local' (embedded SmolLM2-135M) or 'local:/path/model.gguf'.")
+@click.option("--n-ctx", type=click.IntRange(min=512), default=DEFAULT_CONTEXT, show_default=True)
+@click.option("--log", type=click.Path(path_type=Path), default=Path("results/server.log"),
+              show_default=True)
+def serve_command(model: str, n_ctx: int, log: Path) -> None:
+    """Keep a local model server up on 127.0.0.1 and print its base URL (Ctrl-C stops it)."""
+    gguf = parse_local_model(model)
+    if gguf is None:
+        raise UserInputError(f"--model: {model!r} is not 'local' or 'local:/path.gguf'")
+    with LocalServer(gguf, log, n_ctx=n_ctx) as server:
+        click.echo(f"base URL: {server.base_url}  (model file {gguf.name}; log {log})")
+        click.echo(f"try: harness run --base-url {server.base_url} --model local-smollm2")
+        while server.process is not None and server.process.poll() is None:
+            time.sleep(0.5)
+        raise UserInputError(f"{log}: the server exited; see the log")

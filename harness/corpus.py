@@ -1,0 +1,180 @@
+"""Documents and gold from disk, validated on load with errors that name file and field.
+
+Documents come from a folder of `<id>.txt` files (with optional `<id>.meta.json`), a JSONL
+file (one Document per line) or a Hugging Face dataset saved with `save_to_disk`. Gold
+comes from a folder of `<doc_id>.json` files checked against the published schema, and
+every gold evidence must occur in its document, so a typo in gold cannot silently turn a
+correct prediction into a miss.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from harness.claims import Document, GoldDocument
+from harness.errors import UserInputError
+from harness.schemas import load_published
+from harness.scoring.text import normalise
+
+__all__ = ["MAX_DOCUMENT_CHARS", "check_doc_id", "load_documents", "load_gold",
+           "read_gold_file"]
+
+MAX_DOCUMENT_CHARS = 2_000_000
+_SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
+
+
+class _Meta(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str | None = None
+    url: str | None = None
+    date: str | None = None
+    licence: str | None = None
+
+
+def check_doc_id(doc_id: str, where: str) -> str:
+    """Ids name files in the run folder, so only safe characters (no '/', no '..')."""
+    if not _SAFE_ID.match(doc_id) or ".." in doc_id:
+        raise UserInputError(
+            f"{where}: id: {doc_id!r} is not a safe document id "
+            "(letters, digits, '.', '_', '-'; no path separators)")
+    return doc_id
+
+
+def _read_text(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UserInputError(f"{path}: cannot read: {exc.strerror}") from exc
+    if len(data) > MAX_DOCUMENT_CHARS * 4:
+        raise UserInputError(f"{path}: {len(data)} bytes is larger than any news article")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UserInputError(f"{path}: not UTF-8 (byte {exc.start}): convert it first") from exc
+    if not text.strip():
+        raise UserInputError(f"{path}: the document is empty")
+    return text
+
+
+def _pydantic_where(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    loc = ".".join(str(p) for p in first["loc"]) or "$"
+    return f"{loc}: {first['msg']}"
+
+
+def _from_folder(folder: Path) -> list[Document]:
+    paths = sorted(folder.glob("*.txt"))
+    if not paths:
+        raise UserInputError(f"{folder}: no .txt documents found")
+    documents = []
+    for path in paths:
+        meta_path = path.with_suffix(".meta.json")
+        meta = _Meta()
+        if meta_path.exists():
+            try:
+                meta = _Meta.model_validate_json(meta_path.read_text(encoding="utf-8"))
+            except ValidationError as exc:
+                raise UserInputError(f"{meta_path}: {_pydantic_where(exc)}") from exc
+        doc_id = check_doc_id(path.stem, str(path))
+        documents.append(Document(id=doc_id, text=_read_text(path), **meta.model_dump()))
+    return documents
+
+
+def _from_records(records: Iterable[dict[str, Any]], where: str) -> list[Document]:
+    documents, seen = [], set()
+    for line_no, record in enumerate(records, start=1):
+        try:
+            doc = Document.model_validate(record)
+        except ValidationError as exc:
+            raise UserInputError(f"{where}: record {line_no}: {_pydantic_where(exc)}") from exc
+        check_doc_id(doc.id, f"{where}: record {line_no}")
+        if doc.id in seen:
+            raise UserInputError(f"{where}: record {line_no}: id: duplicate id {doc.id!r}")
+        if not doc.text.strip():
+            raise UserInputError(f"{where}: record {line_no}: text: the document is empty")
+        seen.add(doc.id)
+        documents.append(doc)
+    if not documents:
+        raise UserInputError(f"{where}: no documents")
+    return documents
+
+
+def _jsonl_records(path: Path) -> Iterable[dict[str, Any]]:
+    for line_no, line in enumerate(_read_text(path).splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise UserInputError(f"{path}: line {line_no}: invalid JSON: {exc.msg}") from exc
+        if not isinstance(value, dict):
+            raise UserInputError(f"{path}: line {line_no}: expected a JSON object")
+        yield value
+
+
+def load_documents(source: Path) -> list[Document]:
+    """Documents from a folder, a `.jsonl` file or a saved Hugging Face dataset."""
+    if not source.exists():
+        raise UserInputError(f"{source}: --docs: no such file or folder")
+    if source.is_file():
+        if source.suffix != ".jsonl":
+            raise UserInputError(f"{source}: --docs: expected a folder, a .jsonl file or a dataset")
+        return _from_records(_jsonl_records(source), str(source))
+    if (source / "dataset_info.json").exists() or (source / "state.json").exists():
+        import datasets  # imported lazily: it is slow to import
+
+        dataset = datasets.load_from_disk(str(source))
+        if isinstance(dataset, datasets.DatasetDict):
+            raise UserInputError(f"{source}: a DatasetDict; save one split with save_to_disk")
+        columns = [c for c in Document.model_fields if c in dataset.column_names]
+        return _from_records(({c: row[c] for c in columns} for row in dataset), str(source))
+    return _from_folder(source)
+
+
+_GOLD_VALIDATOR = jsonschema.Draft202012Validator(load_published("gold"))
+
+
+def _json_path(error: jsonschema.ValidationError) -> str:
+    return "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
+
+
+def read_gold_file(path: Path) -> GoldDocument:
+    """Schema-check and parse one gold file; the error names the file and the JSON path."""
+    try:
+        value = json.loads(_read_text(path))
+    except json.JSONDecodeError as exc:
+        raise UserInputError(f"{path}: line {exc.lineno}: invalid JSON: {exc.msg}") from exc
+    error = jsonschema.exceptions.best_match(_GOLD_VALIDATOR.iter_errors(value))
+    if error is not None:
+        raise UserInputError(f"{path}: {_json_path(error)}: {error.message}")
+    gold = GoldDocument.model_validate(value)
+    if gold.doc_id != path.stem:
+        raise UserInputError(f"{path}: $.doc_id: {gold.doc_id!r} does not match the file name")
+    return gold
+
+
+def load_gold(folder: Path, documents: Iterable[Document]) -> dict[str, GoldDocument]:
+    """Gold for the given documents (documents without gold are simply absent)."""
+    if not folder.is_dir():
+        raise UserInputError(f"{folder}: --gold: no such folder")
+    gold: dict[str, GoldDocument] = {}
+    for doc in documents:
+        path = folder / f"{doc.id}.json"
+        if not path.exists():
+            continue
+        entry = read_gold_file(path)
+        text = normalise(doc.text)
+        for index, claim in enumerate(entry.claims):
+            if normalise(claim.evidence) not in text:
+                raise UserInputError(
+                    f"{path}: $.claims[{index}].evidence: not found in document {doc.id} "
+                    f"({claim.evidence[:60]!r})")
+        gold[doc.id] = entry
+    return gold

@@ -1,0 +1,28 @@
+"""Errors that stop a command, each saying who must act.
+
+`UserInputError` is the user's to fix (a file, a flag): the CLI prints its one line and
+exits 2. Model and server misbehaviour is never raised this way; it is recorded as a
+`Failure` with the document and the run goes on.
+"""
+
+from __future__ import annotations
+
+__all__ = ["EndpointError", "HarnessError", "UserInputError"]
+
+
+class HarnessError(Exception):
+    """Base of the errors the CLI reports as one line."""
+
+    exit_code = 1
+
+
+class UserInputError(HarnessError):
+    """A file, flag or template the user controls is wrong; the message names it."""
+
+    exit_code = 2
+
+
+class EndpointError(HarnessError):
+    """The endpoint cannot serve this run at all (unreachable, key rejected, no such model)."""
+
+    exit_code = 3

@@ -1,0 +1,298 @@
+"""Import PolNeAR v1.0.0 (brat standoff) as harness documents and gold claims.
+
+PolNeAR gives us an external gold standard for attribution (who, Source, said, Cue, what,
+Content) at a scale we could never hand-label. Its licence is research-only, so this module
+only reads the corpus at run time and writes to a folder the caller chooses. That folder
+must stay outside the repository.
+
+Input: ``<src>/text/<doc>.txt``, ``<src>/attributions/<doc>_<annotator>.ann`` and an optional
+``<src>/metadata.tsv`` (columns ``filename``, ``title``, ``publication_date``).
+
+One attribution (brat ``E`` line) becomes one GoldClaim:
+
+* ``evidence``: the document text from the first start to the last end of its Content
+  fragments. It is verbatim and contiguous, so it may include a cue that interrupts the content.
+* ``statement``: the Content fragments (of ``Content``, ``Content2``, ...) in document order,
+  joined by one space.
+* ``speaker`` / ``cue``: the Source / Cue fragments joined by a space. With no Source, the
+  speaker is null and ``speaker_type`` is ``author``.
+* PolNeAR has no speaker types, quote types, reporting chains or standalone statements. They
+  are listed in ``unannotated`` and get placeholders (``person``, ``indirect``, ``via=[]``).
+
+Annotator rule (some articles have several annotators, and gold needs one):
+``FIRST_ALPHABETICAL`` keeps the alphabetically first annotator id. ``MOST_ATTRIBUTIONS`` keeps
+the annotator with the most ``E`` lines, and ties go to the alphabetically first. The other
+annotations are kept too, so inter-annotator agreement can be measured.
+
+Attributions without Content count in ``n_attributions`` (an annotator made the ``E`` line)
+and in ``n_without_content``, but yield no claim: with no content there is no evidence. In the
+dev split the only case is a trigger-only event whose trigger a complete event also uses.
+It is a brat leftover, not a lost claim.
+
+Every ``T`` line is verified: the text at its offsets (fragments in listed order, joined by a
+space, as brat writes them) must equal the recorded text. Drifted offsets would otherwise
+become wrong evidence without anyone noticing, so a mismatch raises PolnearFormatError.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from harness.claims import Document, GoldClaim, GoldDocument, GoldField, QuoteType, SpeakerType
+
+__all__ = [
+    "LICENCE", "AnnotatorRule", "ImportSummary", "PolnearAnnotation", "PolnearCorpus",
+    "PolnearFormatError", "read_polnear", "write_polnear",
+]
+
+LICENCE = "PolNeAR v1.0.0, research use only"
+UNANNOTATED = [GoldField.SPEAKER_TYPE, GoldField.QUOTE_TYPE, GoldField.VIA, GoldField.STATEMENT]
+
+_T_LINE = re.compile(r"(T\d+)\t(\S+) (\d+ \d+(?:;\d+ \d+)*)\t(.*)")
+_E_LINE = re.compile(r"(E\d+)\t(.*)")
+_ARG = re.compile(r"([A-Za-z][A-Za-z_-]*?)(\d*):(T\d+)")
+_TRIGGERS = frozenset({"Attribution", "Attribution-no-source"})
+_ROLES = ("Source", "Cue", "Content")
+
+Fragment = tuple[int, int]
+
+
+class PolnearFormatError(ValueError):
+    """The corpus files break the brat/PolNeAR format; the message names file and line."""
+
+
+class AnnotatorRule(StrEnum):
+    """Which annotator's work becomes gold when several annotated one article."""
+
+    FIRST_ALPHABETICAL = "first_alphabetical"
+    MOST_ATTRIBUTIONS = "most_attributions"
+
+
+@dataclass(frozen=True)
+class PolnearAnnotation:
+    """One annotator's gold for one document, plus the counts that the gold itself cannot show."""
+
+    annotator: str
+    gold: GoldDocument
+    n_attributions: int
+    n_without_content: int
+    n_spans_verified: int
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    """Counts to check an import against the corpus's published figures."""
+
+    rule: AnnotatorRule
+    n_documents: int
+    n_attributions: int  # E lines of the kept annotations, with or without content
+    n_claims: int  # gold claims written: n_attributions - n_without_content
+    n_without_content: int
+    n_spans_verified: int  # T lines checked, over every annotator's files
+    attributions_by_annotator: Mapping[str, int]  # kept annotations only
+    other_attributions_by_annotator: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class PolnearCorpus:
+    """Documents with the kept annotation per document and any other annotators' ones."""
+
+    rule: AnnotatorRule
+    documents: tuple[Document, ...]
+    kept: Mapping[str, PolnearAnnotation]
+    others: Mapping[str, tuple[PolnearAnnotation, ...]]
+
+    @property
+    def gold(self) -> dict[str, GoldDocument]:
+        """The kept GoldDocument for each document id."""
+        return {doc_id: ann.gold for doc_id, ann in self.kept.items()}
+
+    @property
+    def other_gold(self) -> dict[str, tuple[GoldDocument, ...]]:
+        """The non-kept annotators' GoldDocuments for each document id (often empty)."""
+        return {doc_id: tuple(a.gold for a in anns) for doc_id, anns in self.others.items()}
+
+    def summary(self) -> ImportSummary:
+        """Count what was read; write_polnear returns the same summary."""
+        kept = list(self.kept.values())
+        others = [a for anns in self.others.values() for a in anns]
+
+        def tally(anns: list[PolnearAnnotation]) -> dict[str, int]:
+            return {n: sum(a.n_attributions for a in anns if a.annotator == n)
+                    for n in sorted({a.annotator for a in anns})}
+
+        return ImportSummary(
+            rule=self.rule,
+            n_documents=len(self.documents),
+            n_attributions=sum(a.n_attributions for a in kept),
+            n_claims=sum(len(a.gold.claims) for a in kept),
+            n_without_content=sum(a.n_without_content for a in kept),
+            n_spans_verified=sum(a.n_spans_verified for a in kept + others),
+            attributions_by_annotator=tally(kept),
+            other_attributions_by_annotator=tally(others),
+        )
+
+
+def read_polnear(src: Path, keep: AnnotatorRule = AnnotatorRule.FIRST_ALPHABETICAL
+                 ) -> PolnearCorpus:
+    """Parse and verify a PolNeAR split folder; raise PolnearFormatError on any inconsistency."""
+    text_dir, ann_dir = src / "text", src / "attributions"
+    if not text_dir.is_dir() or not ann_dir.is_dir():
+        raise FileNotFoundError(f"{src}: expected text/ and attributions/ (PolNeAR brat layout)")
+    texts = {p.stem: p for p in sorted(text_dir.glob("*.txt"))}
+    anns: dict[str, list[Path]] = {}
+    for path in sorted(ann_dir.glob("*.ann")):
+        doc_id, sep, annotator = path.stem.rpartition("_")
+        if not (sep and doc_id and annotator):
+            raise PolnearFormatError(f"{path}: file name is not <document>_<annotator>.ann")
+        if doc_id not in texts:
+            raise PolnearFormatError(f"{path}: no text file {doc_id}.txt in {text_dir}")
+        anns.setdefault(doc_id, []).append(path)
+    if unannotated := sorted(set(texts) - set(anns)):
+        raise PolnearFormatError(f"{text_dir}: no .ann file for {', '.join(unannotated)}")
+    meta = _read_metadata(src / "metadata.tsv")
+    documents: list[Document] = []
+    kept: dict[str, PolnearAnnotation] = {}
+    others: dict[str, tuple[PolnearAnnotation, ...]] = {}
+    for doc_id, text_path in texts.items():
+        with text_path.open(encoding="utf-8", newline="") as fh:  # exact text: offsets count on it
+            text = fh.read()
+        if not text:
+            raise PolnearFormatError(f"{text_path}: empty document")
+        row = meta.get(doc_id, {})
+        documents.append(Document(id=doc_id, text=text, title=_value(row, "title"),
+                                  date=_value(row, "publication_date"), licence=LICENCE))
+        parsed = [_read_ann(p, text, doc_id, p.stem.rpartition("_")[2]) for p in anns[doc_id]]
+        if keep is AnnotatorRule.FIRST_ALPHABETICAL:
+            best = min(parsed, key=lambda a: a.annotator)
+        else:
+            best = min(parsed, key=lambda a: (-a.n_attributions, a.annotator))
+        kept[doc_id] = best
+        others[doc_id] = tuple(a for a in parsed if a is not best)
+    return PolnearCorpus(rule=keep, documents=tuple(documents), kept=kept, others=others)
+
+
+def write_polnear(corpus: PolnearCorpus, out: Path, *, overwrite: bool = False) -> ImportSummary:
+    """Write docs/, gold/ and annotators/<id>/ under `out`, refusing a non-empty `out`, so
+    that an earlier import or an unrelated folder never gets mixed in. ``overwrite=True``
+    replaces this import's files and leaves any others alone."""
+    if out.exists():
+        if not out.is_dir():
+            raise NotADirectoryError(f"{out} exists and is not a directory")
+        if not overwrite and any(out.iterdir()):
+            raise FileExistsError(f"{out} exists and is not empty; pass overwrite=True")
+    for doc in corpus.documents:
+        meta = {"title": doc.title, "url": doc.url, "date": doc.date, "licence": doc.licence}
+        _write(out / "docs" / f"{doc.id}.txt", doc.text)
+        _write(out / "docs" / f"{doc.id}.meta.json", json.dumps(meta, indent=2, ensure_ascii=False))
+        _write(out / "gold" / f"{doc.id}.json", corpus.kept[doc.id].gold.model_dump_json(indent=2))
+        for other in corpus.others[doc.id]:
+            path = out / "annotators" / other.annotator / f"{doc.id}.json"
+            _write(path, other.gold.model_dump_json(indent=2))
+    return corpus.summary()
+
+
+def _write(path: Path, content: str) -> None:
+    """Write UTF-8 without newline translation, so docs/*.txt keep the corpus's offsets."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        fh.write(content if path.suffix == ".txt" else content + "\n")
+
+
+def _read_metadata(path: Path) -> dict[str, dict[str, str]]:
+    """Rows of metadata.tsv by filename. QUOTE_NONE, because titles contain quote marks."""
+    if not path.is_file():
+        return {}
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
+        if reader.fieldnames is None or "filename" not in reader.fieldnames:
+            raise PolnearFormatError(f"{path}: no 'filename' column")
+        return {row["filename"]: row for row in reader}
+
+
+def _value(row: Mapping[str, str | None], key: str) -> str | None:
+    """A metadata cell, or None for a missing, empty or literal 'None' value."""
+    return None if (value := row.get(key)) in (None, "", "None") else value
+
+
+def _read_ann(path: Path, text: str, doc_id: str, annotator: str) -> PolnearAnnotation:
+    """Parse one .ann file against its document text, verifying each span."""
+    spans: dict[str, tuple[str, tuple[Fragment, ...]]] = {}
+    events: list[tuple[int, str, list[str]]] = []
+    with path.open(encoding="utf-8", newline="") as fh:
+        lines = fh.read().split("\n")  # not splitlines(): span text may hold U+2028 etc.
+    for no, raw in enumerate(lines, 1):
+        line = raw.removesuffix("\r")
+        if not line.strip() or line.startswith("#"):  # blank, or a brat annotator note
+            continue
+        if line.startswith("T"):
+            if (t := _T_LINE.fullmatch(line)) is None:
+                raise _error(path, no, "malformed span line, expected 'T<n>\\t<type> <start> <end>"
+                             "[;<start> <end>...]\\t<text>'")
+            sid, kind, offsets, recorded = t.groups()
+            if sid in spans:
+                raise _error(path, no, f"span {sid} defined twice")
+            frags = tuple((int(a), int(b)) for a, b in (f.split(" ") for f in offsets.split(";")))
+            if any(not 0 <= a < b <= len(text) for a, b in frags):
+                raise _error(path, no, f"span {sid}: offsets {offsets} outside the text "
+                             f"({len(text)} characters) or empty")
+            found = " ".join(text[a:b] for a, b in frags)
+            if found != recorded:
+                raise _error(path, no, f"span {sid}: text at {offsets} is {found[:80]!r} "
+                             f"but the .ann records {recorded[:80]!r}")
+            spans[sid] = (kind, frags)
+        elif line.startswith("E") and (e := _E_LINE.fullmatch(line)) and e.group(2).split():
+            events.append((no, e.group(1), e.group(2).split()))  # split(): tolerate stray blanks
+        else:
+            raise _error(path, no, "malformed line; PolNeAR .ann files hold only T and E lines")
+    claims: list[tuple[int, int, GoldClaim]] = []
+    without_content = 0
+    for no, eid, args in events:
+        trigger_type, _, trigger = args[0].partition(":")
+        if trigger_type not in _TRIGGERS or spans.get(trigger, ("", ()))[0] != trigger_type:
+            raise _error(path, no, f"attribution {eid}: trigger {args[0]!r} is not an "
+                         "Attribution span defined in this file")
+        roles: dict[str, list[Fragment]] = {role: [] for role in _ROLES}
+        for arg in args[1:]:
+            if (a := _ARG.fullmatch(arg)) is None or a.group(1) not in roles:
+                raise _error(path, no, f"attribution {eid}: bad argument {arg!r}")
+            role, sid = a.group(1), a.group(3)
+            if sid not in spans or spans[sid][0] != role:
+                raise _error(path, no, f"attribution {eid}: {sid} is not a {role} span here")
+            roles[role].extend(spans[sid][1])
+        if not roles["Content"]:
+            without_content += 1
+            continue
+        claims.append((min(roles["Content"])[0], no, _claim(text, roles)))
+    gold = GoldDocument(doc_id=doc_id, annotator=annotator, unannotated=list(UNANNOTATED),
+                        claims=[c for _, _, c in sorted(claims, key=lambda x: x[:2])])
+    return PolnearAnnotation(annotator=annotator, gold=gold, n_attributions=len(events),
+                             n_without_content=without_content, n_spans_verified=len(spans))
+
+
+def _claim(text: str, roles: Mapping[str, list[Fragment]]) -> GoldClaim:
+    """Map one attribution's pooled fragments to a GoldClaim (see the module docstring)."""
+
+    def joined(frags: list[Fragment]) -> str | None:
+        return " ".join(text[a:b] for a, b in sorted(frags)) if frags else None
+
+    content = sorted(roles["Content"])
+    speaker = joined(roles["Source"])
+    return GoldClaim(
+        statement=" ".join(text[a:b] for a, b in content),
+        evidence=text[content[0][0] : max(b for _, b in content)],
+        speaker=speaker, speaker_type=SpeakerType.PERSON if speaker else SpeakerType.AUTHOR,
+        cue=joined(roles["Cue"]), quote_type=QuoteType.INDIRECT, via=[], speaker_aliases=[],
+        required=True,
+    )
+
+
+def _error(path: Path, line: int, message: str) -> PolnearFormatError:
+    """Build the error every format problem raises: file and line first, so editors jump there."""
+    return PolnearFormatError(f"{path}:{line}: {message}")

@@ -1,0 +1,144 @@
+"""The run folder on disk: atomic JSON files and an append-only predictions log.
+
+`predictions.jsonl` gets one line per finished document, flushed and fsynced before the
+next, so a crash loses at most the requests in flight. Reading tolerates a torn last
+line, and a document recorded twice keeps its last record, so resume never duplicates.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import uuid
+from datetime import UTC, datetime
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+from pydantic import BaseModel, ValidationError
+
+from harness.errors import UserInputError
+from harness.runs.records import Manifest, PredictionRecord
+from harness.scoring.document import DocScore
+from harness.scoring.metrics import Metrics
+
+__all__ = ["RunFolder", "new_run_id", "write_atomic"]
+
+MANIFEST, PREDICTIONS, SCORES, METRICS = (
+    "manifest.json", "predictions.jsonl", "scores.jsonl", "metrics.json")
+
+
+def new_run_id(prompt_ref: str) -> str:
+    """Sortable, unique and readable: `20261125T031500-extract-v2-1a2b3c`."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    return f"{stamp}-{prompt_ref.replace('@', '-')}-{uuid.uuid4().hex[:6]}"
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write via a temporary file and rename, so readers never see half a file."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class RunFolder:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._predictions: IO[str] | None = None
+
+    @classmethod
+    def create(cls, results_dir: Path, run_id: str) -> RunFolder:
+        """A new run folder; one holding only a server log (started before it) is reused."""
+        path = results_dir / run_id
+        if (path / MANIFEST).exists() or (path / PREDICTIONS).exists():
+            raise UserInputError(f"{path}: --run-id: a run with this id already exists")
+        path.mkdir(parents=True, exist_ok=True)
+        return cls(path)
+
+    @classmethod
+    def open(cls, run: Path) -> RunFolder:
+        if not (run / MANIFEST).is_file():
+            raise UserInputError(f"{run}: not a run folder (no {MANIFEST})")
+        return cls(run)
+
+    def file(self, name: str) -> Path:
+        return self.path / name
+
+    def write_model(self, name: str, model: BaseModel) -> None:
+        write_atomic(self.path / name, model.model_dump_json(indent=2) + "\n")
+
+    def write_manifest(self, manifest: Manifest) -> None:
+        self.write_model(MANIFEST, manifest)
+
+    def read_manifest(self) -> Manifest:
+        path = self.path / MANIFEST
+        try:
+            return Manifest.model_validate_json(path.read_text(encoding="utf-8"))
+        except (OSError, ValidationError) as exc:
+            raise UserInputError(f"{path}: unreadable manifest: {exc}") from exc
+
+    def append_prediction(self, record: PredictionRecord) -> None:
+        if self._predictions is None:
+            self._repair_torn_tail()
+            self._predictions = (self.path / PREDICTIONS).open("a", encoding="utf-8")
+        self._predictions.write(record.model_dump_json() + "\n")
+        self._predictions.flush()
+        os.fsync(self._predictions.fileno())
+
+    def _repair_torn_tail(self) -> None:
+        """Cut a half-written last line (left by a crash) before appending after it."""
+        path = self.path / PREDICTIONS
+        if not path.exists():
+            return
+        data = path.read_bytes()
+        if data and not data.endswith(b"\n"):
+            with path.open("r+b") as handle:
+                handle.truncate(data.rfind(b"\n") + 1)
+
+    def close(self) -> None:
+        if self._predictions is not None:
+            self._predictions.close()
+            self._predictions = None
+
+    def read_predictions(self) -> dict[str, PredictionRecord]:
+        """Last record per document; a torn final line is skipped."""
+        records: dict[str, PredictionRecord] = {}
+        for line in _lines(self.path / PREDICTIONS):
+            try:
+                record = PredictionRecord.model_validate_json(line)
+            except ValidationError:
+                continue
+            records[record.doc_id] = record
+        return records
+
+    def write_scores(self, scores: list[DocScore]) -> None:
+        write_atomic(self.path / SCORES, "".join(s.model_dump_json() + "\n" for s in scores))
+
+    def read_scores(self) -> list[DocScore]:
+        return [DocScore.model_validate_json(line) for line in _lines(self.path / SCORES)]
+
+    def write_metrics(self, metrics: Metrics) -> None:
+        self.write_model(METRICS, metrics)
+
+    def read_metrics(self) -> Metrics:
+        path = self.path / METRICS
+        if not path.exists():
+            raise UserInputError(f"{path}: the run has no metrics yet (did it finish?)")
+        return Metrics.model_validate_json(path.read_text(encoding="utf-8"))
+
+
+def _lines(path: Path) -> Iterator[str]:
+    if not path.exists():
+        return
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                yield line

@@ -1,0 +1,145 @@
+"""Score one document: ground every claim, match predictions to gold, check attribution.
+
+The result (`DocScore`) keeps the matched pairs, the missed gold claims, the unmatched
+predictions and the ungrounded evidence, so a report can show *why* a document scored as
+it did, and the counts from which every corpus metric is computed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pydantic import BaseModel, ConfigDict
+
+from harness.claims import Claim, GoldDocument, GoldField
+from harness.scoring.grounding import DEFAULT_FUZZY_THRESHOLD, NormalisedDocument, ground
+from harness.scoring.matching import DEFAULT_MATCH_THRESHOLD, ClaimView, match_claims
+from harness.scoring.speakers import speaker_matches, via_matches
+
+__all__ = ["DocCounts", "DocScore", "MatchedPair", "ScoringConfig", "score_document"]
+
+
+class ScoringConfig(BaseModel):
+    """Thresholds that change scores; stored in every run so re-scoring is reproducible."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    match_threshold: float = DEFAULT_MATCH_THRESHOLD
+    fuzzy_threshold: float = DEFAULT_FUZZY_THRESHOLD
+
+
+class MatchedPair(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    predicted: int
+    gold: int
+    similarity: float
+    gold_required: bool
+    speaker: bool
+    speaker_type: bool | None
+    quote_type: bool | None
+    via: bool | None
+
+
+class DocCounts(BaseModel):
+    """The integers every corpus metric is built from (see docs/metrics.md)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    n_pred: int = 0
+    n_pred_grounded: int = 0
+    n_gold: int = 0
+    n_gold_required: int = 0
+    matched: int = 0
+    matched_required: int = 0
+    attributed: int = 0
+    attributed_required: int = 0
+    speaker_type_pairs: int = 0
+    speaker_type_ok: int = 0
+    quote_type_pairs: int = 0
+    quote_type_ok: int = 0
+    via_pairs: int = 0
+    via_ok: int = 0
+    valid: int = 0
+    valid_first_attempt: int = 0
+
+
+class DocScore(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    doc_id: str
+    failure: str | None
+    counts: DocCounts
+    pairs: list[MatchedPair]
+    missed_gold: list[int]
+    unmatched_predicted: list[int]
+    ungrounded_predicted: list[int]
+
+
+def _check(field: GoldField, gold: GoldDocument, ok: bool) -> bool | None:
+    return None if field in gold.unannotated else ok
+
+
+def score_document(
+    doc_id: str,
+    text: str,
+    gold: GoldDocument,
+    predicted: Sequence[Claim],
+    *,
+    failure: str | None = None,
+    valid_first_attempt: bool = False,
+    config: ScoringConfig = ScoringConfig(),  # noqa: B008 - frozen, safe to share
+) -> DocScore:
+    """Score `predicted` against `gold`; a failed document passes no claims and scores zero."""
+    document = NormalisedDocument(text)
+    pred_views = [
+        ClaimView.of(ground(c.evidence, document, config.fuzzy_threshold), c.statement)
+        for c in predicted
+    ]
+    gold_views = [
+        ClaimView.of(ground(c.evidence, document, config.fuzzy_threshold), c.statement)
+        for c in gold.claims
+    ]
+    matches = match_claims(pred_views, gold_views, config.match_threshold)
+    pairs = []
+    for m in matches:
+        p, g = predicted[m.predicted], gold.claims[m.gold]
+        pairs.append(
+            MatchedPair(
+                predicted=m.predicted,
+                gold=m.gold,
+                similarity=round(m.similarity, 6),
+                gold_required=g.required,
+                speaker=speaker_matches(p.speaker, g.speaker, g.speaker_aliases),
+                speaker_type=_check(GoldField.SPEAKER_TYPE, gold, p.speaker_type == g.speaker_type),
+                quote_type=_check(GoldField.QUOTE_TYPE, gold, p.quote_type == g.quote_type),
+                via=_check(GoldField.VIA, gold, via_matches(p.via, g.via)),
+            )
+        )
+    matched_gold = {pair.gold for pair in pairs}
+    matched_pred = {pair.predicted for pair in pairs}
+    counts = DocCounts(
+        n_pred=len(predicted),
+        n_pred_grounded=sum(v.grounding.found for v in pred_views),
+        n_gold=len(gold.claims),
+        n_gold_required=sum(c.required for c in gold.claims),
+        matched=len(pairs),
+        matched_required=sum(p.gold_required for p in pairs),
+        attributed=sum(p.speaker for p in pairs),
+        attributed_required=sum(p.speaker and p.gold_required for p in pairs),
+        speaker_type_pairs=sum(p.speaker_type is not None for p in pairs),
+        speaker_type_ok=sum(p.speaker_type is True for p in pairs),
+        quote_type_pairs=sum(p.quote_type is not None for p in pairs),
+        quote_type_ok=sum(p.quote_type is True for p in pairs),
+        via_pairs=sum(p.via is not None for p in pairs),
+        via_ok=sum(p.via is True for p in pairs),
+        valid=int(failure is None),
+        valid_first_attempt=int(failure is None and valid_first_attempt),
+    )
+    return DocScore(
+        doc_id=doc_id,
+        failure=failure,
+        counts=counts,
+        pairs=pairs,
+        missed_gold=[
+            i for i, c in enumerate(gold.claims) if c.required and i not in matched_gold
+        ],
+        unmatched_predicted=[i for i in range(len(predicted)) if i not in matched_pred],
+        ungrounded_predicted=[i for i, v in enumerate(pred_views) if not v.grounding.found],
+    )

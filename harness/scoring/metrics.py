@@ -1,0 +1,157 @@
+"""Corpus metrics from per-document counts, micro and macro, with bootstrap intervals.
+
+Every metric is a function of `DocCounts` summed over documents (micro) or averaged per
+document (macro). Functions take arrays so one definition serves the point estimate and
+every bootstrap replicate. Formulas and edge cases are spelled out in docs/metrics.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+from pydantic import BaseModel, ConfigDict
+
+from harness.scoring.document import DocCounts, DocScore
+from harness.scoring.stats import DEFAULT_BOOTSTRAP_SEED, DEFAULT_RESAMPLES, bootstrap_weights
+
+__all__ = ["HEADLINE_METRICS", "MetricValue", "Metrics", "aggregate", "counts_matrix",
+           "per_document_metrics"]
+
+Array = NDArray[np.float64]
+FIELDS: tuple[str, ...] = tuple(DocCounts.model_fields)
+_IX = {name: i for i, name in enumerate(FIELDS)}
+HEADLINE_METRICS = ("claim_f1", "attributed_f1", "speaker_accuracy", "grounding_rate",
+                    "schema_valid_rate")
+
+
+def _col(s: Array, name: str) -> Array:
+    return s[..., _IX[name]]
+
+
+def _ratio(num: Array, den: Array, empty: float | Array) -> Array:
+    """num/den, with `empty` where the denominator is zero."""
+    out = np.divide(num, den, out=np.zeros_like(num, dtype=float), where=den > 0)
+    return np.where(den > 0, out, empty)
+
+
+def _f1(p: Array, r: Array) -> Array:
+    total = p + r
+    return np.divide(2 * p * r, total, out=np.zeros_like(total), where=total > 0)
+
+
+def _metrics_from(s: Array, empty_precision: float | Array, empty_recall: float,
+                  empty_accuracy: float) -> dict[str, Array]:
+    n_pred, n_req = _col(s, "n_pred"), _col(s, "n_gold_required")
+    matched = _col(s, "matched")
+    out: dict[str, Array] = {}
+    for prefix, tp_pred, tp_gold in (
+        ("claim", matched, _col(s, "matched_required")),
+        ("attributed", _col(s, "attributed"), _col(s, "attributed_required")),
+    ):
+        p = _ratio(tp_pred, n_pred, empty_precision)
+        r = _ratio(tp_gold, n_req, empty_recall)
+        out[f"{prefix}_precision"], out[f"{prefix}_recall"], out[f"{prefix}_f1"] = p, r, _f1(p, r)
+    out["speaker_accuracy"] = _ratio(_col(s, "attributed"), matched, empty_accuracy)
+    for name in ("speaker_type", "quote_type", "via"):
+        out[f"{name}_accuracy"] = _ratio(_col(s, f"{name}_ok"), _col(s, f"{name}_pairs"),
+                                         empty_accuracy)
+    out["grounding_rate"] = _ratio(_col(s, "n_pred_grounded"), n_pred, empty_accuracy)
+    return out
+
+
+def micro_metrics(sums: Array, n_docs: Array) -> dict[str, Array]:
+    """Metrics of summed counts; `sums` is (..., fields), `n_docs` the matching doc counts."""
+    out = _metrics_from(sums, empty_precision=0.0, empty_recall=1.0, empty_accuracy=0.0)
+    out["schema_valid_rate"] = _ratio(_col(sums, "valid"), n_docs, 0.0)
+    out["first_attempt_valid_rate"] = _ratio(_col(sums, "valid_first_attempt"), n_docs, 0.0)
+    return out
+
+
+def per_document_metrics(counts: Array) -> dict[str, Array]:
+    """Per-document values (NaN where undefined) used for macro averages and paired tests.
+
+    A document with no predictions has precision 1 when it has no required gold, else 0.
+    """
+    empty_p = np.where(_col(counts, "n_gold_required") > 0, 0.0, 1.0)
+    return _metrics_from(counts, empty_precision=empty_p, empty_recall=1.0,
+                         empty_accuracy=np.nan)
+
+
+_MACRO = ("claim_precision", "claim_recall", "claim_f1",
+          "attributed_precision", "attributed_recall", "attributed_f1")
+
+
+class MetricValue(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    value: float | None
+    ci_low: float | None
+    ci_high: float | None
+
+
+class Metrics(BaseModel):
+    """The `metrics.json` of a run."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    n_docs: int
+    metrics: dict[str, MetricValue]
+    failures: dict[str, int]
+    bootstrap: dict[str, int | float]
+
+
+def counts_matrix(scores: Sequence[DocScore]) -> Array:
+    return np.array([[getattr(s.counts, f) for f in FIELDS] for s in scores], dtype=float
+                    ).reshape(len(scores), len(FIELDS))
+
+
+def _interval(samples: Array, alpha: float) -> tuple[float | None, float | None]:
+    finite = samples[np.isfinite(samples)]
+    if finite.size == 0:
+        return None, None
+    lo, hi = np.quantile(finite, [alpha / 2, 1 - alpha / 2])
+    return float(lo), float(hi)
+
+
+def _value(x: Array) -> float | None:
+    v = float(x)
+    return None if np.isnan(v) else round(v, 6)
+
+
+def aggregate(scores: Sequence[DocScore], *, resamples: int = DEFAULT_RESAMPLES,
+              seed: int = DEFAULT_BOOTSTRAP_SEED, alpha: float = 0.05) -> Metrics:
+    """Micro and macro metrics with percentile bootstrap CIs over documents."""
+    counts = counts_matrix(scores)
+    n = counts.shape[0]
+    weights = bootstrap_weights(n, resamples, seed)
+    boot_sums = weights @ counts
+    boot_docs = weights.sum(axis=1)
+    point = micro_metrics(counts.sum(axis=0), np.array(float(n)))
+    boot = micro_metrics(boot_sums, boot_docs)
+    table: dict[str, tuple[Array, Array]] = {k: (point[k], boot[k]) for k in point}
+    per_doc = per_document_metrics(counts)
+    for name in _MACRO:
+        table[f"{name}_macro"] = _weighted_nanmean(per_doc[name], np.ones((1, n)))[0], \
+            _weighted_nanmean(per_doc[name], weights)
+    failures: dict[str, int] = {}
+    for s in scores:
+        if s.failure is not None:
+            failures[s.failure] = failures.get(s.failure, 0) + 1
+    values = {}
+    for name, (estimate, samples) in table.items():
+        lo, hi = _interval(samples, alpha) if n else (None, None)
+        values[name] = MetricValue(value=_value(estimate) if n else None,
+                                   ci_low=None if lo is None else round(lo, 6),
+                                   ci_high=None if hi is None else round(hi, 6))
+    return Metrics(n_docs=n, metrics=values, failures=dict(sorted(failures.items())),
+                   bootstrap={"resamples": resamples, "seed": seed, "alpha": alpha})
+
+
+def _weighted_nanmean(values: Array, weights: Array) -> Array:
+    defined = ~np.isnan(values)
+    num = weights @ np.where(defined, values, 0.0)
+    den = weights @ defined.astype(float)
+    return np.divide(num, den, out=np.full_like(num, np.nan), where=den > 0)
+
+
+MetricFn = Callable[[Array, Array], dict[str, Array]]

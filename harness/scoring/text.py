@@ -1,0 +1,36 @@
+"""Text normalisation shared by grounding, matching and gold checks.
+
+Evidence copied by a model (or an annotator) differs from the article in harmless ways:
+curly versus straight quotes, dashes, doubled spaces, case. Comparing normalised text
+keeps those differences from turning a faithful quote into an "invented" one.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = ["normalise", "tokens"]
+
+_TRANSLATE = str.maketrans(
+    {
+        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "`": "'",
+        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
+        "\u00ab": '"', "\u00bb": '"',
+        "\u2013": "-", "\u2014": "-", "\u2012": "-", "\u2212": "-", "\u00ad": "",
+        "\u00a0": " ", "\u2009": " ", "\u202f": " ",
+    }
+)
+_SPACE = re.compile(r"\s+")
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+def normalise(text: str) -> str:
+    """NFKC, one quote style, one dash, single spaces, case-folded."""
+    folded = unicodedata.normalize("NFKC", text).translate(_TRANSLATE)
+    return _SPACE.sub(" ", folded).strip().casefold()
+
+
+def tokens(text: str) -> list[str]:
+    """Word tokens of the normalised text, for token-overlap similarities."""
+    return _TOKEN.findall(normalise(text))
