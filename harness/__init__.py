@@ -7,9 +7,9 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from harness._eval.config import RunConfig  # noqa: E402
-from harness._eval.run import RunOutcome, evaluate, run_evaluation, score_run  # noqa: E402
-from harness.claims import (  # noqa: E402
+from harness._eval.config import RunConfig
+from harness._eval.run import RunOutcome, evaluate, run_evaluation, score_run
+from harness.claims import (
     Claim,
     Document,
     Extraction,
@@ -18,15 +18,34 @@ from harness.claims import (  # noqa: E402
     QuoteType,
     SpeakerType,
 )
-from harness.corpus import load_documents, load_gold  # noqa: E402
-from harness.endpoints.client import Endpoint, OutputMode, SamplingParams  # noqa: E402
-from harness.prompts import load_prompt  # noqa: E402
-from harness.scoring.document import ScoringConfig, score_document  # noqa: E402
-from harness.scoring.metrics import Metrics, aggregate  # noqa: E402
+from harness.corpus import load_documents, load_gold
+from harness.endpoints.client import Endpoint, OutputMode, SamplingParams
+from harness.prompts import load_prompt
+from harness.scoring.document import ScoringConfig, score_document
+from harness.scoring.metrics import Metrics, aggregate
 
 __all__ = [
-    "Claim", "Document", "Endpoint", "Extraction", "GoldClaim", "GoldDocument", "Metrics",
-    "OutputMode", "QuoteType", "RunConfig", "RunOutcome", "SamplingParams", "ScoringConfig",
-    "SpeakerType", "__version__", "aggregate", "evaluate", "load_documents", "load_gold",
-    "load_prompt", "run_evaluation", "score_document", "score_run",
+    "Claim",
+    "Document",
+    "Endpoint",
+    "Extraction",
+    "GoldClaim",
+    "GoldDocument",
+    "Metrics",
+    "OutputMode",
+    "QuoteType",
+    "RunConfig",
+    "RunOutcome",
+    "SamplingParams",
+    "ScoringConfig",
+    "SpeakerType",
+    "__version__",
+    "aggregate",
+    "evaluate",
+    "load_documents",
+    "load_gold",
+    "load_prompt",
+    "run_evaluation",
+    "score_document",
+    "score_run",
 ]

@@ -23,8 +23,7 @@ from harness.errors import UserInputError
 from harness.schemas import load_published
 from harness.scoring.text import normalise
 
-__all__ = ["MAX_DOCUMENT_CHARS", "check_doc_id", "load_documents", "load_gold",
-           "read_gold_file"]
+__all__ = ["MAX_DOCUMENT_CHARS", "check_doc_id", "load_documents", "load_gold", "read_gold_file"]
 
 MAX_DOCUMENT_CHARS = 2_000_000
 _SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
@@ -43,7 +42,8 @@ def check_doc_id(doc_id: str, where: str) -> str:
     if not _SAFE_ID.match(doc_id) or ".." in doc_id:
         raise UserInputError(
             f"{where}: id: {doc_id!r} is not a safe document id "
-            "(letters, digits, '.', '_', '-'; no path separators)")
+            "(letters, digits, '.', '_', '-'; no path separators)"
+        )
     return doc_id
 
 
@@ -175,6 +175,7 @@ def load_gold(folder: Path, documents: Iterable[Document]) -> dict[str, GoldDocu
             if normalise(claim.evidence) not in text:
                 raise UserInputError(
                     f"{path}: $.claims[{index}].evidence: not found in document {doc.id} "
-                    f"({claim.evidence[:60]!r})")
+                    f"({claim.evidence[:60]!r})"
+                )
         gold[doc.id] = entry
     return gold

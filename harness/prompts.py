@@ -66,8 +66,10 @@ class Prompt:
             "schema_json": json.dumps(extraction_schema(), indent=1),
         }
         parts = []
-        for file_name, template in (("system.j2", self.system_template),
-                                    ("user.j2", self.user_template)):
+        for file_name, template in (
+            ("system.j2", self.system_template),
+            ("user.j2", self.user_template),
+        ):
             try:
                 parts.append(template.render(**variables))
             except jinja2.TemplateError as exc:
@@ -76,14 +78,18 @@ class Prompt:
 
 
 def _environment() -> SandboxedEnvironment:
-    return SandboxedEnvironment(undefined=jinja2.StrictUndefined, keep_trailing_newline=False,
-                                autoescape=False)
+    return SandboxedEnvironment(
+        undefined=jinja2.StrictUndefined, keep_trailing_newline=False, autoescape=False
+    )
 
 
 def list_prompts(root: Path) -> list[str]:
     """Every `name@version` under `root`, sorted."""
-    refs = [f"{p.parent.name}@{p.name}" for p in sorted(root.glob("*/v*"))
-            if (p / "prompt.yaml").is_file()]
+    refs = [
+        f"{p.parent.name}@{p.name}"
+        for p in sorted(root.glob("*/v*"))
+        if (p / "prompt.yaml").is_file()
+    ]
     return sorted(refs)
 
 
@@ -115,7 +121,8 @@ def load_prompt(ref: str, root: Path) -> Prompt:
         raise UserInputError(f"{folder / 'prompt.yaml'}: {_one_line(exc)}") from exc
     if meta.output_schema != "extraction":
         raise UserInputError(
-            f"{folder / 'prompt.yaml'}: output_schema: only 'extraction' is supported")
+            f"{folder / 'prompt.yaml'}: output_schema: only 'extraction' is supported"
+        )
     digest = hashlib.sha256()
     for f in _FILES:
         digest.update(f.encode() + b"\0" + raw[f].encode() + b"\0")
@@ -126,8 +133,7 @@ def load_prompt(ref: str, root: Path) -> Prompt:
             templates.append(env.from_string(raw[f]))
         except jinja2.TemplateSyntaxError as exc:
             raise UserInputError(f"{folder / f}: line {exc.lineno}: {exc.message}") from exc
-    return Prompt(name, version_, meta, folder, digest.hexdigest()[:16], templates[0],
-                  templates[1])
+    return Prompt(name, version_, meta, folder, digest.hexdigest()[:16], templates[0], templates[1])
 
 
 def _one_line(exc: Exception) -> str:

@@ -94,6 +94,7 @@ def validate_response(raw: str) -> Validated:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = "$." + ".".join(str(p) for p in first["loc"])
-        return Validated(None, Failure.of(FailureClass.VALIDATION, f"{where}: {first['msg']}"),
-                         tuple(repairs))
+        return Validated(
+            None, Failure.of(FailureClass.VALIDATION, f"{where}: {first['msg']}"), tuple(repairs)
+        )
     return Validated(extraction, None, tuple(repairs))

@@ -104,7 +104,10 @@ def test_gold_marks_what_polnear_does_not_annotate(tmp_path: Path) -> None:
     assert gold.doc_id == "doc"
     assert gold.annotator == "aa"
     assert set(gold.unannotated) == {
-        GoldField.SPEAKER_TYPE, GoldField.QUOTE_TYPE, GoldField.VIA, GoldField.STATEMENT
+        GoldField.SPEAKER_TYPE,
+        GoldField.QUOTE_TYPE,
+        GoldField.VIA,
+        GoldField.STATEMENT,
     }
     assert GoldField.CUE not in gold.unannotated
 
@@ -131,7 +134,9 @@ def test_fragments_listed_out_of_order_verify_in_listed_order(tmp_path: Path) ->
 
 def test_numbered_content_arguments_are_pooled(tmp_path: Path) -> None:
     lines = [
-        SENATOR[0], SENATOR[1], SENATOR[3],
+        SENATOR[0],
+        SENATOR[1],
+        SENATOR[3],
         f"T3\tContent {off('Taxes')}\tTaxes",
         f"T8\tContent {off('will rise next year')}\twill rise next year",
         "E1\tAttribution:T4 Content:T3 Content2:T8 Cue:T2 Source:T1",
@@ -158,12 +163,16 @@ def test_claims_are_in_document_order_and_spans_counted(tmp_path: Path) -> None:
 
 def test_metadata_and_exact_text(tmp_path: Path) -> None:
     corpus = read_polnear(
-        make_corpus(tmp_path / "src", {"doc_aa": ann(*SENATOR), "other_bb": ""},
-                    texts={"doc": TEXT, "other": "Nothing is attributed here."})
+        make_corpus(
+            tmp_path / "src",
+            {"doc_aa": ann(*SENATOR), "other_bb": ""},
+            texts={"doc": TEXT, "other": "Nothing is attributed here."},
+        )
     )
     doc, other = corpus.documents
-    assert doc == Document(id="doc", text=TEXT, title='A "made-up" headline',
-                           date="2016-10-01", licence=LICENCE)
+    assert doc == Document(
+        id="doc", text=TEXT, title='A "made-up" headline', date="2016-10-01", licence=LICENCE
+    )
     assert (other.title, other.date, other.url) == (None, None, None)
     assert corpus.gold["other"].claims == []
 
@@ -210,11 +219,14 @@ def test_text_and_annotation_files_must_pair_up(tmp_path: Path) -> None:
 
 
 def test_annotator_rule_choice(tmp_path: Path) -> None:
-    src = make_corpus(tmp_path / "src", {
-        "doc_zz": ann(*SENATOR, *REPORTED),  # two attributions
-        "doc_aa": ann(*SENATOR),  # one attribution
-        "doc_mm": ann(*REPORTED, *SENATOR),  # two, ties with zz
-    })
+    src = make_corpus(
+        tmp_path / "src",
+        {
+            "doc_zz": ann(*SENATOR, *REPORTED),  # two attributions
+            "doc_aa": ann(*SENATOR),  # one attribution
+            "doc_mm": ann(*REPORTED, *SENATOR),  # two, ties with zz
+        },
+    )
     first = read_polnear(src)
     assert first.rule is AnnotatorRule.FIRST_ALPHABETICAL
     assert first.kept["doc"].annotator == "aa"
@@ -229,16 +241,20 @@ def test_annotator_rule_choice(tmp_path: Path) -> None:
 
 
 def test_write_round_trip_and_refusal(tmp_path: Path) -> None:
-    corpus = read_polnear(make_corpus(tmp_path / "src", {
-        "doc_aa": ann(*SENATOR), "doc_zz": ann(*SENATOR, *REPORTED)
-    }))
+    corpus = read_polnear(
+        make_corpus(tmp_path / "src", {"doc_aa": ann(*SENATOR), "doc_zz": ann(*SENATOR, *REPORTED)})
+    )
     out = tmp_path / "out"
     summary = write_polnear(corpus, out)
     assert (summary.n_documents, summary.n_attributions, summary.n_claims) == (1, 1, 1)
     assert (out / "docs" / "doc.txt").read_bytes() == TEXT.encode("utf-8")
     meta = json.loads((out / "docs" / "doc.meta.json").read_text(encoding="utf-8"))
-    assert meta == {"title": 'A "made-up" headline', "url": None, "date": "2016-10-01",
-                    "licence": LICENCE}
+    assert meta == {
+        "title": 'A "made-up" headline',
+        "url": None,
+        "date": "2016-10-01",
+        "licence": LICENCE,
+    }
     gold = GoldDocument.model_validate_json((out / "gold" / "doc.json").read_text("utf-8"))
     assert gold == corpus.gold["doc"]
     other = out / "annotators" / "zz" / "doc.json"
@@ -257,8 +273,10 @@ def test_write_round_trip_and_refusal(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def dev_dir() -> Path:
     if not POLNEAR_DEV.is_dir():
-        pytest.skip(f"PolNeAR dev split not found at {POLNEAR_DEV} (research-only corpus, not in "
-                    "the repository; set CLAIM_HARNESS_SHARED to the folder holding corpora/)")
+        pytest.skip(
+            f"PolNeAR dev split not found at {POLNEAR_DEV} (research-only corpus, not in "
+            "the repository; set CLAIM_HARNESS_SHARED to the folder holding corpora/)"
+        )
     return POLNEAR_DEV
 
 

@@ -27,9 +27,11 @@ class FatalEndpointError(Exception):
 
 
 def reask_message(failure: Failure) -> str:
-    return (f"Your previous answer could not be used ({failure.kind}: {failure.message}). "
-            'Reply again with only the corrected JSON object {"claims": [...]} matching '
-            "the schema.")
+    return (
+        f"Your previous answer could not be used ({failure.kind}: {failure.message}). "
+        'Reply again with only the corrected JSON object {"claims": [...]} matching '
+        "the schema."
+    )
 
 
 async def _call(client: ChatClient, messages: list[dict[str, str]]) -> tuple[str, CallResult]:
@@ -44,8 +46,13 @@ async def _call(client: ChatClient, messages: list[dict[str, str]]) -> tuple[str
                 raise CallFailed(failure, 1, 0.0, fatal=True) from exc
 
 
-def _finish(document: Document, attempts: list[AttemptRecord], failure: Failure | None,
-            result: CallResult | None, **extra: object) -> PredictionRecord:
+def _finish(
+    document: Document,
+    attempts: list[AttemptRecord],
+    failure: Failure | None,
+    result: CallResult | None,
+    **extra: object,
+) -> PredictionRecord:
     return PredictionRecord(
         doc_id=document.id,
         mode=attempts[-1].mode if attempts else None,
@@ -55,12 +62,13 @@ def _finish(document: Document, attempts: list[AttemptRecord], failure: Failure 
         completion_tokens=sum(a.completion_tokens for a in attempts),
         latency_s=round(sum(a.latency_s for a in attempts), 4),
         server_model=result.server_model if result else None,
-        **extra,  # type: ignore[arg-type]
+        **extra,
     )
 
 
-async def extract_document(document: Document, prompt: Prompt, client: ChatClient,
-                           reask: int) -> PredictionRecord:
+async def extract_document(
+    document: Document, prompt: Prompt, client: ChatClient, reask: int
+) -> PredictionRecord:
     base = prompt.render(document).messages()
     messages = base
     attempts: list[AttemptRecord] = []
@@ -71,37 +79,58 @@ async def extract_document(document: Document, prompt: Prompt, client: ChatClien
         try:
             mode, result = await _call(client, messages)
         except CallFailed as exc:
-            attempts.append(AttemptRecord(kind=kind, mode=str(client.mode),
-                                          http_attempts=exc.http_attempts,
-                                          latency_s=round(exc.latency_s, 4),
-                                          failure=exc.failure))
+            attempts.append(
+                AttemptRecord(
+                    kind=kind,
+                    mode=str(client.mode),
+                    http_attempts=exc.http_attempts,
+                    latency_s=round(exc.latency_s, 4),
+                    failure=exc.failure,
+                )
+            )
             record = _finish(document, attempts, exc.failure, result, claims=None)
             if exc.fatal:
                 raise FatalEndpointError(record) from exc
             return record
-        attempt = AttemptRecord(kind=kind, mode=mode, http_attempts=result.http_attempts,
-                                latency_s=result.latency_s, prompt_tokens=result.prompt_tokens,
-                                completion_tokens=result.completion_tokens,
-                                finish_reason=result.finish_reason, raw=result.content)
+        attempt = AttemptRecord(
+            kind=kind,
+            mode=mode,
+            http_attempts=result.http_attempts,
+            latency_s=result.latency_s,
+            prompt_tokens=result.prompt_tokens,
+            completion_tokens=result.completion_tokens,
+            finish_reason=result.finish_reason,
+            raw=result.content,
+        )
         attempts.append(attempt)
         if result.refusal or result.finish_reason == "content_filter":
             failure = Failure.of(FailureClass.REFUSAL, result.refusal or "content filtered")
         elif result.finish_reason == "length":
-            failure = Failure.of(FailureClass.TRUNCATED,
-                                 f"output cut at max_tokens ({result.completion_tokens} tokens)")
+            failure = Failure.of(
+                FailureClass.TRUNCATED,
+                f"output cut at max_tokens ({result.completion_tokens} tokens)",
+            )
         if failure is not None:
             attempt.failure = failure
             return _finish(document, attempts, failure, result, claims=None)
         validated = validate_response(result.content or "")
         if validated.extraction is not None:
-            return _finish(document, attempts, None, result,
-                           claims=list(validated.extraction.claims),
-                           repairs=[str(r) for r in validated.repairs],
-                           valid_first_attempt=turn == 0)
+            return _finish(
+                document,
+                attempts,
+                None,
+                result,
+                claims=list(validated.extraction.claims),
+                repairs=[str(r) for r in validated.repairs],
+                valid_first_attempt=turn == 0,
+            )
         failure = validated.failure
         attempt.failure = failure
         assert failure is not None
-        messages = [*base, {"role": "assistant", "content": result.content or ""},
-                    {"role": "user", "content": reask_message(failure)}]
+        messages = [
+            *base,
+            {"role": "assistant", "content": result.content or ""},
+            {"role": "user", "content": reask_message(failure)},
+        ]
         failure_for_next_turn, failure = failure, None
     return _finish(document, attempts, failure_for_next_turn, result, claims=None)

@@ -62,8 +62,14 @@ def _now() -> str:
 
 def _git_commit() -> str | None:
     try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
-                             cwd=Path(__file__).parent, timeout=5, check=False)
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            cwd=Path(__file__).parent,
+            timeout=5,
+            check=False,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return out.stdout.strip() or None if out.returncode == 0 else None
@@ -83,23 +89,44 @@ def _hash_gold(gold: dict[str, GoldDocument]) -> str:
     return digest.hexdigest()[:16]
 
 
-def _new_manifest(config: RunConfig, prompt: Prompt, run_id: str, documents: list[Document],
-                  gold: dict[str, GoldDocument]) -> Manifest:
+def _new_manifest(
+    config: RunConfig,
+    prompt: Prompt,
+    run_id: str,
+    documents: list[Document],
+    gold: dict[str, GoldDocument],
+) -> Manifest:
     return Manifest(
-        run_id=run_id, status="running", harness_version=__version__, git_commit=_git_commit(),
-        prompt=prompt.ref, prompt_hash=prompt.content_hash,
-        prompt_description=prompt.meta.description, base_url=config.endpoint.base_url,
-        model=config.endpoint.model, local_model=config.local_model,
+        run_id=run_id,
+        status="running",
+        harness_version=__version__,
+        git_commit=_git_commit(),
+        prompt=prompt.ref,
+        prompt_hash=prompt.content_hash,
+        prompt_description=prompt.meta.description,
+        base_url=config.endpoint.base_url,
+        model=config.endpoint.model,
+        local_model=config.local_model,
         endpoint=config.endpoint.model_dump(exclude={"base_url", "model"}),
-        params=config.params.model_dump(), reask=config.reask,
-        scoring=config.scoring.model_dump(), documents_source=str(config.docs),
-        documents_hash=_hash_documents(documents), n_documents=len(documents),
-        gold_source=str(config.gold), gold_hash=_hash_gold(gold), n_gold_documents=len(gold),
-        started_at=_now())
+        params=config.params.model_dump(),
+        reask=config.reask,
+        scoring=config.scoring.model_dump(),
+        documents_source=str(config.docs),
+        documents_hash=_hash_documents(documents),
+        n_documents=len(documents),
+        gold_source=str(config.gold),
+        gold_hash=_hash_gold(gold),
+        n_gold_documents=len(gold),
+        started_at=_now(),
+    )
 
 
-def score_run(folder: RunFolder, documents: list[Document], gold: dict[str, GoldDocument],
-              scoring: ScoringConfig) -> tuple[list[DocScore], Metrics]:
+def score_run(
+    folder: RunFolder,
+    documents: list[Document],
+    gold: dict[str, GoldDocument],
+    scoring: ScoringConfig,
+) -> tuple[list[DocScore], Metrics]:
     """Score every gold document from the stored predictions (missing ones score zero)."""
     predictions = folder.read_predictions()
     scores = []
@@ -107,20 +134,35 @@ def score_run(folder: RunFolder, documents: list[Document], gold: dict[str, Gold
         if doc.id not in gold:
             continue
         record = predictions.get(doc.id)
-        failure = (record.failure.kind if record and record.failure else
-                   None if record else "not_run")
-        scores.append(score_document(
-            doc.id, doc.text, gold[doc.id], record.claims or [] if record else [],
-            failure=failure, valid_first_attempt=bool(record and record.valid_first_attempt),
-            config=scoring))
+        failure = (
+            record.failure.kind if record and record.failure else None if record else "not_run"
+        )
+        scores.append(
+            score_document(
+                doc.id,
+                doc.text,
+                gold[doc.id],
+                record.claims or [] if record else [],
+                failure=failure,
+                valid_first_attempt=bool(record and record.valid_first_attempt),
+                config=scoring,
+            )
+        )
     metrics = aggregate(scores)
     folder.write_scores(scores)
     folder.write_metrics(metrics)
     return scores, metrics
 
 
-async def _extract_all(todo: list[Document], prompt: Prompt, client: ChatClient, reask: int,
-                       folder: RunFolder, progress: Progress, totals: TokenTotals) -> None:
+async def _extract_all(
+    todo: list[Document],
+    prompt: Prompt,
+    client: ChatClient,
+    reask: int,
+    folder: RunFolder,
+    progress: Progress,
+    totals: TokenTotals,
+) -> None:
     queue: asyncio.Queue[Document] = asyncio.Queue()
     for doc in todo:
         queue.put_nowait(doc)
@@ -152,9 +194,13 @@ async def _extract_all(todo: list[Document], prompt: Prompt, client: ChatClient,
         await asyncio.gather(*workers, return_exceptions=True)
 
 
-async def run_evaluation(config: RunConfig, api_key: str | None,
-                         progress: Progress | None = None, resume: Path | None = None,
-                         retry_failed: bool = False) -> RunOutcome:
+async def run_evaluation(
+    config: RunConfig,
+    api_key: str | None,
+    progress: Progress | None = None,
+    resume: Path | None = None,
+    retry_failed: bool = False,
+) -> RunOutcome:
     """Evaluate one prompt on one endpoint; the run folder is readable whatever happens."""
     progress = progress or _Silent()
     prompt = load_prompt(config.prompt, config.prompts_dir)
@@ -165,8 +211,11 @@ async def run_evaluation(config: RunConfig, api_key: str | None,
         folder = RunFolder.open(resume)
         manifest = _check_resumable(folder.read_manifest(), prompt, documents, config)
         done = folder.read_predictions()
-        todo = [d for d in documents if d.id not in done
-                or (retry_failed and done[d.id].failure is not None)]
+        todo = [
+            d
+            for d in documents
+            if d.id not in done or (retry_failed and done[d.id].failure is not None)
+        ]
     else:
         run_id = config.run_id or new_run_id(prompt.ref)
         folder = RunFolder.create(config.results_dir, run_id)
@@ -180,8 +229,9 @@ async def run_evaluation(config: RunConfig, api_key: str | None,
     try:
         if todo and config.output_mode is None:
             probe = await client.probe()
-            manifest.output_mode_probe = [ProbeRecord(mode=str(s.mode), accepted=s.accepted,
-                                                      error=s.error) for s in probe]
+            manifest.output_mode_probe = [
+                ProbeRecord(mode=str(s.mode), accepted=s.accepted, error=s.error) for s in probe
+            ]
         manifest.output_mode = str(client.mode) if client.mode else manifest.output_mode
         progress.start(len(documents), len(documents) - len(todo))
         await _extract_all(todo, prompt, client, config.reask, folder, progress, totals)
@@ -197,8 +247,9 @@ async def run_evaluation(config: RunConfig, api_key: str | None,
         await client.close()
         folder.close()
         records = folder.read_predictions()
-        manifest.server_model = next((r.server_model for r in records.values()
-                                      if r.server_model), manifest.server_model)
+        manifest.server_model = next(
+            (r.server_model for r in records.values() if r.server_model), manifest.server_model
+        )
         manifest.status, manifest.error, manifest.tokens = status, error, totals
         manifest.finished_at = _now()
         manifest.duration_s = round((manifest.duration_s or 0) + time.perf_counter() - started, 3)
@@ -207,8 +258,9 @@ async def run_evaluation(config: RunConfig, api_key: str | None,
     return RunOutcome(folder, manifest, metrics, scores, requested=len(todo))
 
 
-def _check_resumable(manifest: Manifest, prompt: Prompt, documents: list[Document],
-                     config: RunConfig) -> Manifest:
+def _check_resumable(
+    manifest: Manifest, prompt: Prompt, documents: list[Document], config: RunConfig
+) -> Manifest:
     problems = []
     if manifest.prompt_hash != prompt.content_hash:
         problems.append(f"prompt {prompt.ref} changed since the run started")

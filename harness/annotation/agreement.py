@@ -56,8 +56,9 @@ def _views(gold: GoldDocument, document: NormalisedDocument) -> list[ClaimView]:
     return [ClaimView.of(ground(c.evidence, document), c.statement) for c in gold.claims]
 
 
-def agree(dir_a: Path, dir_b: Path, docs_dir: Path,
-          threshold: float = DEFAULT_MATCH_THRESHOLD) -> Agreement:
+def agree(
+    dir_a: Path, dir_b: Path, docs_dir: Path, threshold: float = DEFAULT_MATCH_THRESHOLD
+) -> Agreement:
     common = sorted({p.name for p in dir_a.glob("*.json")} & {p.name for p in dir_b.glob("*.json")})
     if not common:
         raise UserInputError(f"{dir_a} and {dir_b}: no gold file names in common")
@@ -73,11 +74,19 @@ def agree(dir_a: Path, dir_b: Path, docs_dir: Path,
         n_a, n_b, matched = n_a + len(a.claims), n_b + len(b.claims), matched + len(pairs)
         for pair in pairs:
             ca, cb = a.claims[pair.gold], b.claims[pair.predicted]
-            speakers += (speaker_matches(cb.speaker, ca.speaker, ca.speaker_aliases)
-                         or speaker_matches(ca.speaker, cb.speaker, cb.speaker_aliases))
+            speakers += speaker_matches(
+                cb.speaker, ca.speaker, ca.speaker_aliases
+            ) or speaker_matches(ca.speaker, cb.speaker, cb.speaker_aliases)
             types_a.append(ca.speaker_type)
             types_b.append(cb.speaker_type)
             quotes_a.append(ca.quote_type)
             quotes_b.append(cb.quote_type)
-    return Agreement(len(common), n_a, n_b, matched, speakers, cohen_kappa(types_a, types_b),
-                     cohen_kappa(quotes_a, quotes_b))
+    return Agreement(
+        len(common),
+        n_a,
+        n_b,
+        matched,
+        speakers,
+        cohen_kappa(types_a, types_b),
+        cohen_kappa(quotes_a, quotes_b),
+    )

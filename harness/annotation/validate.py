@@ -17,8 +17,27 @@ from harness.scoring.text import normalise
 
 __all__ = ["GoldProblem", "validate_gold_folder"]
 
-_SUSPICIOUS = frozenset({"he", "she", "they", "it", "we", "i", "you", "him", "her", "them",
-                         "unknown", "none", "null", "n/a", "speaker", "author", "the article"})
+_SUSPICIOUS = frozenset(
+    {
+        "he",
+        "she",
+        "they",
+        "it",
+        "we",
+        "i",
+        "you",
+        "him",
+        "her",
+        "them",
+        "unknown",
+        "none",
+        "null",
+        "n/a",
+        "speaker",
+        "author",
+        "the article",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,19 +56,31 @@ def _claim_problems(path: Path, gold: GoldDocument, text: str) -> list[GoldProbl
     for i, claim in enumerate(gold.claims):
         where = f"$.claims[{i}]"
         if normalise(claim.evidence) not in text:
-            problems.append(GoldProblem(path, f"{where}.evidence",
-                                        f"not found in the document: {claim.evidence[:60]!r}"))
+            problems.append(
+                GoldProblem(
+                    path, f"{where}.evidence", f"not found in the document: {claim.evidence[:60]!r}"
+                )
+            )
         key = (normalise(claim.statement), normalise(claim.speaker or ""))
         if key in seen:
             problems.append(GoldProblem(path, where, f"duplicate of claims[{seen[key]}]"))
         seen.setdefault(key, i)
-        if claim.speaker is not None and (not claim.speaker.strip()
-                                          or normalise(claim.speaker) in _SUSPICIOUS):
-            problems.append(GoldProblem(path, f"{where}.speaker",
-                                        f"suspicious speaker {claim.speaker!r}: use the name"))
+        if claim.speaker is not None and (
+            not claim.speaker.strip() or normalise(claim.speaker) in _SUSPICIOUS
+        ):
+            problems.append(
+                GoldProblem(
+                    path, f"{where}.speaker", f"suspicious speaker {claim.speaker!r}: use the name"
+                )
+            )
         if (claim.speaker is None) != (claim.speaker_type is SpeakerType.AUTHOR):
-            problems.append(GoldProblem(path, f"{where}.speaker_type",
-                                        "speaker null goes with speaker_type 'author' and only it"))
+            problems.append(
+                GoldProblem(
+                    path,
+                    f"{where}.speaker_type",
+                    "speaker null goes with speaker_type 'author' and only it",
+                )
+            )
     return problems
 
 
@@ -70,9 +101,13 @@ def _alias_collisions(path: Path, gold: GoldDocument) -> list[GoldProblem]:
         for j, alias in enumerate(claim.speaker_aliases):
             others = owners[normalise_speaker(alias)] - {canonical}
             if others:
-                problems.append(GoldProblem(
-                    path, f"$.claims[{i}].speaker_aliases[{j}]",
-                    f"alias {alias!r} also names {sorted(others)[0]!r}"))
+                problems.append(
+                    GoldProblem(
+                        path,
+                        f"$.claims[{i}].speaker_aliases[{j}]",
+                        f"alias {alias!r} also names {sorted(others)[0]!r}",
+                    )
+                )
     return problems
 
 

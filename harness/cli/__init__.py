@@ -36,8 +36,15 @@ def cli() -> None:
     """
 
 
-for command in (run_command, show_command, rescore_command, schema_command, serve_command,
-                gold_group, import_group):
+for command in (
+    run_command,
+    show_command,
+    rescore_command,
+    schema_command,
+    serve_command,
+    gold_group,
+    import_group,
+):
     cli.add_command(command)
 
 

@@ -6,7 +6,14 @@ import sys
 import time
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from harness.runs import Manifest, PredictionRecord
@@ -14,10 +21,23 @@ from harness.scoring.metrics import HEADLINE_METRICS, Metrics
 
 __all__ = ["LiveProgress", "print_summary"]
 
-_ORDER = ("claim_precision", "claim_recall", "claim_f1", "attributed_precision",
-          "attributed_recall", "attributed_f1", "speaker_accuracy", "speaker_type_accuracy",
-          "quote_type_accuracy", "via_accuracy", "grounding_rate", "schema_valid_rate",
-          "first_attempt_valid_rate", "claim_f1_macro", "attributed_f1_macro")
+_ORDER = (
+    "claim_precision",
+    "claim_recall",
+    "claim_f1",
+    "attributed_precision",
+    "attributed_recall",
+    "attributed_f1",
+    "speaker_accuracy",
+    "speaker_type_accuracy",
+    "quote_type_accuracy",
+    "via_accuracy",
+    "grounding_rate",
+    "schema_valid_rate",
+    "first_attempt_valid_rate",
+    "claim_f1_macro",
+    "attributed_f1_macro",
+)
 
 
 class LiveProgress:
@@ -33,7 +53,7 @@ class LiveProgress:
         self.total = 0
         self.started = time.perf_counter()
         self._bar: Progress | None = None
-        self._task: int | None = None
+        self._task: TaskID | None = None
 
     def _status(self) -> str:
         elapsed = max(time.perf_counter() - self.started, 1e-9)
@@ -43,9 +63,15 @@ class LiveProgress:
     def start(self, total: int, already_done: int) -> None:
         self.total, self.done, self.started = total, already_done, time.perf_counter()
         if self.live:
-            self._bar = Progress(TextColumn("[bold]extracting"), BarColumn(), MofNCompleteColumn(),
-                                 TimeRemainingColumn(), TextColumn("{task.description}"),
-                                 console=self.console, transient=False)
+            self._bar = Progress(
+                TextColumn("[bold]extracting"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                TextColumn("{task.description}"),
+                console=self.console,
+                transient=False,
+            )
             self._bar.start()
             self._task = self._bar.add_task(self._status(), total=total, completed=already_done)
         elif not self.quiet and already_done:
@@ -59,10 +85,17 @@ class LiveProgress:
         if self._bar is not None and self._task is not None:
             self._bar.update(self._task, advance=1, description=self._status())
         elif not self.quiet:
-            outcome = (f"{len(record.claims or [])} claims" if record.failure is None
-                       else f"FAILED {record.failure.kind}")
-            print(f"[{self.done}/{self.total}] {record.doc_id}: {outcome} "
-                  f"({record.latency_s:.1f}s) | {self._status()}", file=sys.stderr, flush=True)
+            outcome = (
+                f"{len(record.claims or [])} claims"
+                if record.failure is None
+                else f"FAILED {record.failure.kind}"
+            )
+            print(
+                f"[{self.done}/{self.total}] {record.doc_id}: {outcome} "
+                f"({record.latency_s:.1f}s) | {self._status()}",
+                file=sys.stderr,
+                flush=True,
+            )
 
     def finish(self) -> None:
         if self._bar is not None:
@@ -76,8 +109,10 @@ def _fmt(value: float | None) -> str:
 
 def print_summary(manifest: Manifest, metrics: Metrics, folder: str) -> None:
     console = Console()
-    table = Table(title=f"{manifest.prompt} on {manifest.model} "
-                        f"({metrics.n_docs} scored documents, mode {manifest.output_mode})")
+    table = Table(
+        title=f"{manifest.prompt} on {manifest.model} "
+        f"({metrics.n_docs} scored documents, mode {manifest.output_mode})"
+    )
     table.add_column("metric")
     table.add_column("value", justify="right")
     table.add_column("95% CI", justify="right")
@@ -86,13 +121,16 @@ def print_summary(manifest: Manifest, metrics: Metrics, folder: str) -> None:
         if value is None:
             continue
         style = "bold" if name in HEADLINE_METRICS else None
-        table.add_row(name, _fmt(value.value), f"[{_fmt(value.ci_low)}, {_fmt(value.ci_high)}]",
-                      style=style)
+        table.add_row(
+            name, _fmt(value.value), f"[{_fmt(value.ci_low)}, {_fmt(value.ci_high)}]", style=style
+        )
     console.print(table)
     failures = ", ".join(f"{k}: {v}" for k, v in metrics.failures.items()) or "none"
     tokens = manifest.tokens
     console.print(f"failures by class: {failures}")
-    console.print(f"tokens: {tokens.prompt_tokens} prompt + {tokens.completion_tokens} completion "
-                  f"in {tokens.requests} requests ({tokens.http_attempts} HTTP attempts); "
-                  f"{manifest.duration_s or 0:.1f} s")
+    console.print(
+        f"tokens: {tokens.prompt_tokens} prompt + {tokens.completion_tokens} completion "
+        f"in {tokens.requests} requests ({tokens.http_attempts} HTTP attempts); "
+        f"{manifest.duration_s or 0:.1f} s"
+    )
     console.print(f"run folder: {folder}")

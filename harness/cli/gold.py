@@ -23,8 +23,13 @@ def gold_group() -> None:
 
 @gold_group.command("validate")
 @click.argument("gold_dir", type=_DIR, default=Path("gold"))
-@click.option("--docs", type=_DIR, default=Path("seeds"), show_default=True,
-              help="Folder holding <doc_id>.txt for each gold file.")
+@click.option(
+    "--docs",
+    type=_DIR,
+    default=Path("seeds"),
+    show_default=True,
+    help="Folder holding <doc_id>.txt for each gold file.",
+)
 def validate_command(gold_dir: Path, docs: Path) -> None:
     """Schema, evidence found in the document, duplicates, suspicious speakers and
     colliding aliases. One line per problem (file: json-path: message); exit 1 if any."""
@@ -49,8 +54,10 @@ def agree_command(dir_a: Path, dir_b: Path, docs: Path, threshold: float) -> Non
     def fmt(value: float | None) -> str:
         return "-" if value is None else f"{value:.3f}"
 
-    click.echo(f"documents: {result.documents}  claims: {result.claims_a} vs {result.claims_b}  "
-               f"matched: {result.matched}")
+    click.echo(
+        f"documents: {result.documents}  claims: {result.claims_a} vs {result.claims_b}  "
+        f"matched: {result.matched}"
+    )
     click.echo(f"claim_f1: {result.claim_f1:.3f}")
     click.echo(f"speaker_agreement (matched pairs): {fmt(result.speaker_agreement)}")
     click.echo(f"speaker_type_kappa: {fmt(result.speaker_type_kappa)}")
@@ -65,9 +72,13 @@ def import_group() -> None:
 @import_group.command("polnear")
 @click.argument("src", type=_DIR)
 @click.argument("out", type=click.Path(path_type=Path, file_okay=False))
-@click.option("--rule", type=click.Choice([r.value for r in AnnotatorRule]),
-              default=AnnotatorRule.FIRST_ALPHABETICAL.value, show_default=True,
-              help="Which annotator's gold to keep where an article has several.")
+@click.option(
+    "--rule",
+    type=click.Choice([r.value for r in AnnotatorRule]),
+    default=AnnotatorRule.FIRST_ALPHABETICAL.value,
+    show_default=True,
+    help="Which annotator's gold to keep where an article has several.",
+)
 @click.option("--overwrite", is_flag=True, help="Write into a non-empty OUT folder.")
 def polnear_command(src: Path, out: Path, rule: str, overwrite: bool) -> None:
     """PolNeAR brat standoff -> OUT/docs, OUT/gold, OUT/annotators/<id>/ (research use only:
@@ -79,6 +90,8 @@ def polnear_command(src: Path, out: Path, rule: str, overwrite: bool) -> None:
         raise UserInputError(str(exc)) from exc
     except FileExistsError as exc:
         raise UserInputError(f"{out}: not empty; pass --overwrite") from exc
-    click.echo(f"documents: {summary.n_documents}  attributions: {summary.n_attributions}  "
-               f"spans verified: {summary.n_spans_verified}  rule: {summary.rule}")
+    click.echo(
+        f"documents: {summary.n_documents}  attributions: {summary.n_attributions}  "
+        f"spans verified: {summary.n_spans_verified}  rule: {summary.rule}"
+    )
     click.echo(f"run it: harness run --docs {out / 'docs'} --gold {out / 'gold'} ...")

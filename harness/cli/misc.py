@@ -32,10 +32,18 @@ def show_command(run: Path) -> None:
 
 @click.command("rescore")
 @click.argument("run", type=_RUN)
-@click.option("--gold", type=click.Path(path_type=Path), default=None,
-              help="Gold folder [default: the run's].")
-@click.option("--threshold", type=click.FloatRange(0, 1), default=None,
-              help="Claim-matching threshold [default: the run's].")
+@click.option(
+    "--gold",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Gold folder [default: the run's].",
+)
+@click.option(
+    "--threshold",
+    type=click.FloatRange(0, 1),
+    default=None,
+    help="Claim-matching threshold [default: the run's].",
+)
 def rescore_command(run: Path, gold: Path | None, threshold: float | None) -> None:
     """Recompute scores and metrics from stored predictions, without calling any model."""
     folder = RunFolder.open(run)
@@ -59,11 +67,16 @@ def schema_command(name: str) -> None:
 
 
 @click.command("serve")
-@click.option("--model", default="local", show_default=True,
-              help="'local' (embedded SmolLM2-135M) or 'local:/path/model.gguf'.")
+@click.option(
+    "--model",
+    default="local",
+    show_default=True,
+    help="'local' (embedded SmolLM2-135M) or 'local:/path/model.gguf'.",
+)
 @click.option("--n-ctx", type=click.IntRange(min=512), default=DEFAULT_CONTEXT, show_default=True)
-@click.option("--log", type=click.Path(path_type=Path), default=Path("results/server.log"),
-              show_default=True)
+@click.option(
+    "--log", type=click.Path(path_type=Path), default=Path("results/server.log"), show_default=True
+)
 def serve_command(model: str, n_ctx: int, log: Path) -> None:
     """Keep a local model server up on 127.0.0.1 and print its base URL (Ctrl-C stops it)."""
     gguf = parse_local_model(model)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -20,68 +22,153 @@ from harness.secrets import read_api_key
 
 __all__ = ["LOCAL_DEFAULTS", "run_command"]
 
+
 # The embedded SmolLM2-135M loops on repeated claims until max_tokens at temperature 0
 # (~35 tokens/s on 2 cores): these keep the README's main command within ~5 minutes.
-LOCAL_DEFAULTS = {"limit": 8, "max_tokens": 384, "repeat_penalty": 1.3, "concurrency": 1}
-API_DEFAULTS = {"limit": None, "max_tokens": 2048, "repeat_penalty": None, "concurrency": 4}
+@dataclass(frozen=True)
+class Defaults:
+    limit: int | None
+    max_tokens: int
+    repeat_penalty: float | None
+    concurrency: int
 
 
-def _pick(value: object, key: str, local: bool) -> object:
-    return value if value is not None else (LOCAL_DEFAULTS if local else API_DEFAULTS)[key]
+# The embedded SmolLM2-135M loops on repeated claims until max_tokens at temperature 0
+# (~35 tokens/s on 2 cores): these keep the README's main command within ~5 minutes.
+LOCAL_DEFAULTS = Defaults(limit=8, max_tokens=384, repeat_penalty=1.3, concurrency=1)
+API_DEFAULTS = Defaults(limit=None, max_tokens=2048, repeat_penalty=None, concurrency=4)
 
 
 @click.command("run")
-@click.option("--prompt", default="extract@v2", show_default=True,
-              help="Prompt as name@version (or name for its latest version).")
-@click.option("--model", default=None,
-              help="Model name sent to the endpoint; 'local' (the default without --base-url) "
-                   "serves the embedded SmolLM2-135M; 'local:/path/model.gguf' serves any GGUF.")
-@click.option("--base-url", default=None, envvar="OPENAI_BASE_URL",
-              help="OpenAI-compatible endpoint (honours OPENAI_BASE_URL).")
-@click.option("--api-key-env", default="OPENAI_API_KEY", show_default=True,
-              help="Environment variable holding the API key.")
-@click.option("--api-key-file", type=click.Path(path_type=Path), default=None,
-              help="File holding the API key (instead of the environment).")
-@click.option("--docs", type=click.Path(path_type=Path), default=Path("seeds"), show_default=True,
-              help="Documents: folder of .txt, a .jsonl file, or a saved HF dataset.")
+@click.option(
+    "--prompt",
+    default="extract@v2",
+    show_default=True,
+    help="Prompt as name@version (or name for its latest version).",
+)
+@click.option(
+    "--model",
+    default=None,
+    help="Model name sent to the endpoint; 'local' (the default without --base-url) "
+    "serves the embedded SmolLM2-135M; 'local:/path/model.gguf' serves any GGUF.",
+)
+@click.option(
+    "--base-url",
+    default=None,
+    envvar="OPENAI_BASE_URL",
+    help="OpenAI-compatible endpoint (honours OPENAI_BASE_URL).",
+)
+@click.option(
+    "--api-key-env",
+    default="OPENAI_API_KEY",
+    show_default=True,
+    help="Environment variable holding the API key.",
+)
+@click.option(
+    "--api-key-file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="File holding the API key (instead of the environment).",
+)
+@click.option(
+    "--docs",
+    type=click.Path(path_type=Path),
+    default=Path("seeds"),
+    show_default=True,
+    help="Documents: folder of .txt, a .jsonl file, or a saved HF dataset.",
+)
 @click.option("--gold", type=click.Path(path_type=Path), default=Path("gold"), show_default=True)
-@click.option("--prompts-dir", type=click.Path(path_type=Path), default=Path("prompts"),
-              show_default=True)
-@click.option("--results", type=click.Path(path_type=Path), default=Path("results"),
-              show_default=True, help="Where run folders are written.")
-@click.option("--limit", type=click.IntRange(min=1), default=None,
-              help="Only the first N documents [default: 8 on the local model, all otherwise; "
-                   "--all lifts it].")
+@click.option(
+    "--prompts-dir", type=click.Path(path_type=Path), default=Path("prompts"), show_default=True
+)
+@click.option(
+    "--results",
+    type=click.Path(path_type=Path),
+    default=Path("results"),
+    show_default=True,
+    help="Where run folders are written.",
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Only the first N documents [default: 8 on the local model, all otherwise; "
+    "--all lifts it].",
+)
 @click.option("--all", "all_docs", is_flag=True, help="Every document, even on the local model.")
-@click.option("--concurrency", type=click.IntRange(min=1), default=None,
-              help="Requests in flight [default: 1 local, 4 otherwise]; halved on HTTP 429.")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=120.0, show_default=True,
-              help="Seconds per HTTP request.")
-@click.option("--max-attempts", type=click.IntRange(min=1), default=4, show_default=True,
-              help="HTTP attempts per request (transient errors only).")
-@click.option("--reask", type=click.IntRange(0, 5), default=1, show_default=True,
-              help="Re-asks with the validation error after an unusable answer.")
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Requests in flight [default: 1 local, 4 otherwise]; halved on HTTP 429.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=120.0,
+    show_default=True,
+    help="Seconds per HTTP request.",
+)
+@click.option(
+    "--max-attempts",
+    type=click.IntRange(min=1),
+    default=4,
+    show_default=True,
+    help="HTTP attempts per request (transient errors only).",
+)
+@click.option(
+    "--reask",
+    type=click.IntRange(0, 5),
+    default=1,
+    show_default=True,
+    help="Re-asks with the validation error after an unusable answer.",
+)
 @click.option("--temperature", type=click.FloatRange(0, 2), default=0.0, show_default=True)
-@click.option("--max-tokens", type=click.IntRange(min=1), default=None,
-              help="[default: 384 local, 2048 otherwise]")
+@click.option(
+    "--max-tokens",
+    type=click.IntRange(min=1),
+    default=None,
+    help="[default: 384 local, 2048 otherwise]",
+)
 @click.option("--seed", type=int, default=None)
 @click.option("--top-p", type=click.FloatRange(0, 1, min_open=True), default=None)
 @click.option("--frequency-penalty", type=click.FloatRange(-2, 2), default=None)
 @click.option("--presence-penalty", type=click.FloatRange(-2, 2), default=None)
-@click.option("--repeat-penalty", type=click.FloatRange(min=0, min_open=True), default=None,
-              help="llama.cpp extension [default: 1.3 local, unset otherwise].")
-@click.option("--output-mode", type=click.Choice([m.value for m in OutputMode]), default=None,
-              help="Force a structured-output rung instead of probing the endpoint.")
-@click.option("--threshold", type=click.FloatRange(0, 1), default=None,
-              help="Claim-matching similarity threshold [default: 0.5].")
-@click.option("--n-ctx", type=click.IntRange(min=512), default=DEFAULT_CONTEXT, show_default=True,
-              help="Context window of the local model server.")
+@click.option(
+    "--repeat-penalty",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="llama.cpp extension [default: 1.3 local, unset otherwise].",
+)
+@click.option(
+    "--output-mode",
+    type=click.Choice([m.value for m in OutputMode]),
+    default=None,
+    help="Force a structured-output rung instead of probing the endpoint.",
+)
+@click.option(
+    "--threshold",
+    type=click.FloatRange(0, 1),
+    default=None,
+    help="Claim-matching similarity threshold [default: 0.5].",
+)
+@click.option(
+    "--n-ctx",
+    type=click.IntRange(min=512),
+    default=DEFAULT_CONTEXT,
+    show_default=True,
+    help="Context window of the local model server.",
+)
 @click.option("--run-id", default=None, help="Name the run folder (default: time-prompt-random).")
-@click.option("--resume", type=click.Path(path_type=Path), default=None,
-              help="Finish an interrupted run folder: only missing documents are requested.")
+@click.option(
+    "--resume",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Finish an interrupted run folder: only missing documents are requested.",
+)
 @click.option("--retry-failed", is_flag=True, help="With --resume, also redo failed documents.")
 @click.option("--quiet", is_flag=True, help="No progress output.")
-def run_command(**options: object) -> None:
+def run_command(**options: Any) -> None:
     """Extract claims with a prompt and model, score them against gold, save the run.
 
     Prints progress, a summary table with 95% bootstrap intervals, and the run folder
@@ -90,15 +177,38 @@ def run_command(**options: object) -> None:
     asyncio.run(_run(**options))
 
 
-async def _run(*, prompt: str, model: str | None, base_url: str | None, api_key_env: str,
-               api_key_file: Path | None, docs: Path, gold: Path, prompts_dir: Path,
-               results: Path, limit: int | None, all_docs: bool, concurrency: int | None,
-               timeout: float, max_attempts: int, reask: int, temperature: float,
-               max_tokens: int | None, seed: int | None, top_p: float | None,
-               frequency_penalty: float | None, presence_penalty: float | None,
-               repeat_penalty: float | None, output_mode: str | None, threshold: float | None,
-               n_ctx: int, run_id: str | None, resume: Path | None, retry_failed: bool,
-               quiet: bool) -> None:
+async def _run(
+    *,
+    prompt: str,
+    model: str | None,
+    base_url: str | None,
+    api_key_env: str,
+    api_key_file: Path | None,
+    docs: Path,
+    gold: Path,
+    prompts_dir: Path,
+    results: Path,
+    limit: int | None,
+    all_docs: bool,
+    concurrency: int | None,
+    timeout: float,
+    max_attempts: int,
+    reask: int,
+    temperature: float,
+    max_tokens: int | None,
+    seed: int | None,
+    top_p: float | None,
+    frequency_penalty: float | None,
+    presence_penalty: float | None,
+    repeat_penalty: float | None,
+    output_mode: str | None,
+    threshold: float | None,
+    n_ctx: int,
+    run_id: str | None,
+    resume: Path | None,
+    retry_failed: bool,
+    quiet: bool,
+) -> None:
     if retry_failed and resume is None:
         raise UserInputError("--retry-failed: only meaningful with --resume RUN")
     model = model or ("local" if base_url is None else None)
@@ -106,15 +216,20 @@ async def _run(*, prompt: str, model: str | None, base_url: str | None, api_key_
         raise UserInputError("--model: required with --base-url (the model name to request)")
     gguf = parse_local_model(model)
     local = gguf is not None
+    defaults = LOCAL_DEFAULTS if local else API_DEFAULTS
     if not local and base_url is None:
         raise UserInputError(f"--base-url: required for --model {model!r} (or set OPENAI_BASE_URL)")
     run_id = run_id or (resume.name if resume else new_run_id(prompt))
     scoring = ScoringConfig() if threshold is None else ScoringConfig(match_threshold=threshold)
     params = SamplingParams(
-        temperature=temperature, max_tokens=int(str(_pick(max_tokens, "max_tokens", local))),
-        seed=seed, top_p=top_p, frequency_penalty=frequency_penalty,
+        temperature=temperature,
+        max_tokens=max_tokens or defaults.max_tokens,
+        seed=seed,
+        top_p=top_p,
+        frequency_penalty=frequency_penalty,
         presence_penalty=presence_penalty,
-        repeat_penalty=_pick(repeat_penalty, "repeat_penalty", local))  # type: ignore[arg-type]
+        repeat_penalty=repeat_penalty or defaults.repeat_penalty,
+    )
     api_key = None if local else read_api_key(api_key_env, api_key_file)
     with ExitStack() as stack:
         local_info = None
@@ -123,20 +238,37 @@ async def _run(*, prompt: str, model: str | None, base_url: str | None, api_key_
             server = stack.enter_context(LocalServer(gguf, run_dir / "server.log", n_ctx=n_ctx))
             base_url, local_info = server.base_url, server.describe()
         assert base_url is not None
-        endpoint = Endpoint(base_url=base_url, model=model, timeout_s=timeout,
-                            max_attempts=max_attempts,
-                            concurrency=int(str(_pick(concurrency, "concurrency", local))))
+        endpoint = Endpoint(
+            base_url=base_url,
+            model=model,
+            timeout_s=timeout,
+            max_attempts=max_attempts,
+            concurrency=concurrency or defaults.concurrency,
+        )
         config = RunConfig(
-            prompt=prompt, prompts_dir=prompts_dir, docs=docs, gold=gold, results_dir=results,
-            endpoint=endpoint, params=params, reask=reask, scoring=scoring, run_id=run_id,
+            prompt=prompt,
+            prompts_dir=prompts_dir,
+            docs=docs,
+            gold=gold,
+            results_dir=results,
+            endpoint=endpoint,
+            params=params,
+            reask=reask,
+            scoring=scoring,
+            run_id=run_id,
             output_mode=OutputMode(output_mode) if output_mode else None,
-            limit=None if all_docs else _pick(limit, "limit", local),  # type: ignore[arg-type]
-            local_model=local_info)
+            limit=None if all_docs else (limit or defaults.limit),
+            local_model=local_info,
+        )
         if not quiet and local and config.limit:
-            click.echo(f"embedded model: first {config.limit} documents, max_tokens "
-                       f"{params.max_tokens}, repeat_penalty {params.repeat_penalty} "
-                       "(--all for the full corpus)", err=True)
-        outcome = await run_evaluation(config, api_key, LiveProgress(quiet), resume=resume,
-                                       retry_failed=retry_failed)
+            click.echo(
+                f"embedded model: first {config.limit} documents, max_tokens "
+                f"{params.max_tokens}, repeat_penalty {params.repeat_penalty} "
+                "(--all for the full corpus)",
+                err=True,
+            )
+        outcome = await run_evaluation(
+            config, api_key, LiveProgress(quiet), resume=resume, retry_failed=retry_failed
+        )
     print_summary(outcome.manifest, outcome.metrics, str(outcome.folder.path))
     click.echo(f"documents requested in this invocation: {outcome.requested}")

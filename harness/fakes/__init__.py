@@ -3,5 +3,12 @@
 from harness.fakes.scripts import TRANSFORMS, GoldAnswerer, gold_extraction_json
 from harness.fakes.server import ChatRequest, Reply, Script, ScriptedServer
 
-__all__ = ["TRANSFORMS", "ChatRequest", "GoldAnswerer", "Reply", "Script", "ScriptedServer",
-           "gold_extraction_json"]
+__all__ = [
+    "TRANSFORMS",
+    "ChatRequest",
+    "GoldAnswerer",
+    "Reply",
+    "Script",
+    "ScriptedServer",
+    "gold_extraction_json",
+]

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from harness.claims import Claim, Document, GoldDocument
 from harness.fakes.server import ChatRequest, Reply
 
-__all__ = ["GoldAnswerer", "TRANSFORMS", "gold_extraction_json"]
+__all__ = ["TRANSFORMS", "GoldAnswerer", "gold_extraction_json"]
 
 _CLAIM_FIELDS = set(Claim.model_fields)
 
@@ -55,8 +55,9 @@ class GoldAnswerer:
     answers: dict[str, str] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.answers = {d.id: gold_extraction_json(self.gold[d.id])
-                        for d in self.documents if d.id in self.gold}
+        self.answers = {
+            d.id: gold_extraction_json(self.gold[d.id]) for d in self.documents if d.id in self.gold
+        }
 
     def doc_id_for(self, request: ChatRequest) -> str | None:
         text = request.user_text
@@ -70,8 +71,11 @@ class GoldAnswerer:
 
     def __call__(self, request: ChatRequest) -> Reply:
         if self.reject_json_schema and request.response_format == "json_schema":
-            return Reply(status=500, error_message="Input should be 'text' or 'json_object' "
-                         "(body.response_format.type): json_schema")
+            return Reply(
+                status=500,
+                error_message="Input should be 'text' or 'json_object' "
+                "(body.response_format.type): json_schema",
+            )
         doc_id = self.doc_id_for(request)
         if doc_id is None:
             return Reply(content='{"claims": []}', completion_tokens=1)

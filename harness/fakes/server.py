@@ -68,21 +68,27 @@ def _completion_body(request: ChatRequest, reply: Reply) -> bytes:
     message: dict[str, Any] = {"role": "assistant", "content": reply.content}
     if reply.refusal is not None:
         message["refusal"] = reply.refusal
-    return json.dumps({
-        "id": f"chatcmpl-{request.index}", "object": "chat.completion", "created": int(time.time()),
-        "model": str(request.body.get("model", "scripted")),
-        "choices": [{"index": 0, "message": message, "finish_reason": reply.finish_reason}],
-        "usage": {"prompt_tokens": reply.prompt_tokens,
-                  "completion_tokens": reply.completion_tokens,
-                  "total_tokens": reply.prompt_tokens + reply.completion_tokens},
-    }).encode()
+    return json.dumps(
+        {
+            "id": f"chatcmpl-{request.index}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": str(request.body.get("model", "scripted")),
+            "choices": [{"index": 0, "message": message, "finish_reason": reply.finish_reason}],
+            "usage": {
+                "prompt_tokens": reply.prompt_tokens,
+                "completion_tokens": reply.completion_tokens,
+                "total_tokens": reply.prompt_tokens + reply.completion_tokens,
+            },
+        }
+    ).encode()
 
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _Server
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         return
 
     def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
@@ -94,14 +100,23 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def do_GET(self) -> None:  # noqa: N802 - stdlib naming
+    def do_GET(self) -> None:
         if self.path.rstrip("/").endswith("/models"):
-            self._send(200, json.dumps({"object": "list", "data": [
-                {"id": "scripted", "object": "model", "owned_by": "claim-harness"}]}).encode())
+            self._send(
+                200,
+                json.dumps(
+                    {
+                        "object": "list",
+                        "data": [
+                            {"id": "scripted", "object": "model", "owned_by": "claim-harness"}
+                        ],
+                    }
+                ).encode(),
+            )
         else:
             self._send(404, b'{"error": {"message": "not found"}}')
 
-    def do_POST(self) -> None:  # noqa: N802 - stdlib naming
+    def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length", "0"))
         try:
             body = json.loads(self.rfile.read(length) or b"{}")
@@ -113,8 +128,9 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.hang_s:
             time.sleep(reply.hang_s)
         if reply.reset:
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                                       b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            self.connection.setsockopt(
+                socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
+            )
             self.connection.close()
             self.close_connection = True
             return

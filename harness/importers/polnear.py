@@ -47,8 +47,14 @@ from pathlib import Path
 from harness.claims import Document, GoldClaim, GoldDocument, GoldField, QuoteType, SpeakerType
 
 __all__ = [
-    "LICENCE", "AnnotatorRule", "ImportSummary", "PolnearAnnotation", "PolnearCorpus",
-    "PolnearFormatError", "read_polnear", "write_polnear",
+    "LICENCE",
+    "AnnotatorRule",
+    "ImportSummary",
+    "PolnearAnnotation",
+    "PolnearCorpus",
+    "PolnearFormatError",
+    "read_polnear",
+    "write_polnear",
 ]
 
 LICENCE = "PolNeAR v1.0.0, research use only"
@@ -124,8 +130,10 @@ class PolnearCorpus:
         others = [a for anns in self.others.values() for a in anns]
 
         def tally(anns: list[PolnearAnnotation]) -> dict[str, int]:
-            return {n: sum(a.n_attributions for a in anns if a.annotator == n)
-                    for n in sorted({a.annotator for a in anns})}
+            return {
+                n: sum(a.n_attributions for a in anns if a.annotator == n)
+                for n in sorted({a.annotator for a in anns})
+            }
 
         return ImportSummary(
             rule=self.rule,
@@ -139,8 +147,9 @@ class PolnearCorpus:
         )
 
 
-def read_polnear(src: Path, keep: AnnotatorRule = AnnotatorRule.FIRST_ALPHABETICAL
-                 ) -> PolnearCorpus:
+def read_polnear(
+    src: Path, keep: AnnotatorRule = AnnotatorRule.FIRST_ALPHABETICAL
+) -> PolnearCorpus:
     """Parse and verify a PolNeAR split folder; raise PolnearFormatError on any inconsistency."""
     text_dir, ann_dir = src / "text", src / "attributions"
     if not text_dir.is_dir() or not ann_dir.is_dir():
@@ -166,8 +175,15 @@ def read_polnear(src: Path, keep: AnnotatorRule = AnnotatorRule.FIRST_ALPHABETIC
         if not text:
             raise PolnearFormatError(f"{text_path}: empty document")
         row = meta.get(doc_id, {})
-        documents.append(Document(id=doc_id, text=text, title=_value(row, "title"),
-                                  date=_value(row, "publication_date"), licence=LICENCE))
+        documents.append(
+            Document(
+                id=doc_id,
+                text=text,
+                title=_value(row, "title"),
+                date=_value(row, "publication_date"),
+                licence=LICENCE,
+            )
+        )
         parsed = [_read_ann(p, text, doc_id, p.stem.rpartition("_")[2]) for p in anns[doc_id]]
         if keep is AnnotatorRule.FIRST_ALPHABETICAL:
             best = min(parsed, key=lambda a: a.annotator)
@@ -233,19 +249,31 @@ def _read_ann(path: Path, text: str, doc_id: str, annotator: str) -> PolnearAnno
             continue
         if line.startswith("T"):
             if (t := _T_LINE.fullmatch(line)) is None:
-                raise _error(path, no, "malformed span line, expected 'T<n>\\t<type> <start> <end>"
-                             "[;<start> <end>...]\\t<text>'")
+                raise _error(
+                    path,
+                    no,
+                    "malformed span line, expected 'T<n>\\t<type> <start> <end>"
+                    "[;<start> <end>...]\\t<text>'",
+                )
             sid, kind, offsets, recorded = t.groups()
             if sid in spans:
                 raise _error(path, no, f"span {sid} defined twice")
             frags = tuple((int(a), int(b)) for a, b in (f.split(" ") for f in offsets.split(";")))
             if any(not 0 <= a < b <= len(text) for a, b in frags):
-                raise _error(path, no, f"span {sid}: offsets {offsets} outside the text "
-                             f"({len(text)} characters) or empty")
+                raise _error(
+                    path,
+                    no,
+                    f"span {sid}: offsets {offsets} outside the text "
+                    f"({len(text)} characters) or empty",
+                )
             found = " ".join(text[a:b] for a, b in frags)
             if found != recorded:
-                raise _error(path, no, f"span {sid}: text at {offsets} is {found[:80]!r} "
-                             f"but the .ann records {recorded[:80]!r}")
+                raise _error(
+                    path,
+                    no,
+                    f"span {sid}: text at {offsets} is {found[:80]!r} "
+                    f"but the .ann records {recorded[:80]!r}",
+                )
             spans[sid] = (kind, frags)
         elif line.startswith("E") and (e := _E_LINE.fullmatch(line)) and e.group(2).split():
             events.append((no, e.group(1), e.group(2).split()))  # split(): tolerate stray blanks
@@ -256,8 +284,12 @@ def _read_ann(path: Path, text: str, doc_id: str, annotator: str) -> PolnearAnno
     for no, eid, args in events:
         trigger_type, _, trigger = args[0].partition(":")
         if trigger_type not in _TRIGGERS or spans.get(trigger, ("", ()))[0] != trigger_type:
-            raise _error(path, no, f"attribution {eid}: trigger {args[0]!r} is not an "
-                         "Attribution span defined in this file")
+            raise _error(
+                path,
+                no,
+                f"attribution {eid}: trigger {args[0]!r} is not an "
+                "Attribution span defined in this file",
+            )
         roles: dict[str, list[Fragment]] = {role: [] for role in _ROLES}
         for arg in args[1:]:
             if (a := _ARG.fullmatch(arg)) is None or a.group(1) not in roles:
@@ -270,10 +302,19 @@ def _read_ann(path: Path, text: str, doc_id: str, annotator: str) -> PolnearAnno
             without_content += 1
             continue
         claims.append((min(roles["Content"])[0], no, _claim(text, roles)))
-    gold = GoldDocument(doc_id=doc_id, annotator=annotator, unannotated=list(UNANNOTATED),
-                        claims=[c for _, _, c in sorted(claims, key=lambda x: x[:2])])
-    return PolnearAnnotation(annotator=annotator, gold=gold, n_attributions=len(events),
-                             n_without_content=without_content, n_spans_verified=len(spans))
+    gold = GoldDocument(
+        doc_id=doc_id,
+        annotator=annotator,
+        unannotated=list(UNANNOTATED),
+        claims=[c for _, _, c in sorted(claims, key=lambda x: x[:2])],
+    )
+    return PolnearAnnotation(
+        annotator=annotator,
+        gold=gold,
+        n_attributions=len(events),
+        n_without_content=without_content,
+        n_spans_verified=len(spans),
+    )
 
 
 def _claim(text: str, roles: Mapping[str, list[Fragment]]) -> GoldClaim:
@@ -287,8 +328,12 @@ def _claim(text: str, roles: Mapping[str, list[Fragment]]) -> GoldClaim:
     return GoldClaim(
         statement=" ".join(text[a:b] for a, b in content),
         evidence=text[content[0][0] : max(b for _, b in content)],
-        speaker=speaker, speaker_type=SpeakerType.PERSON if speaker else SpeakerType.AUTHOR,
-        cue=joined(roles["Cue"]), quote_type=QuoteType.INDIRECT, via=[], speaker_aliases=[],
+        speaker=speaker,
+        speaker_type=SpeakerType.PERSON if speaker else SpeakerType.AUTHOR,
+        cue=joined(roles["Cue"]),
+        quote_type=QuoteType.INDIRECT,
+        via=[],
+        speaker_aliases=[],
         required=True,
     )
 

@@ -7,12 +7,11 @@ line, and a document recorded twice keeps its last record, so resume never dupli
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 import uuid
-from datetime import UTC, datetime
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
@@ -26,7 +25,11 @@ from harness.scoring.metrics import Metrics
 __all__ = ["RunFolder", "new_run_id", "write_atomic"]
 
 MANIFEST, PREDICTIONS, SCORES, METRICS = (
-    "manifest.json", "predictions.jsonl", "scores.jsonl", "metrics.json")
+    "manifest.json",
+    "predictions.jsonl",
+    "scores.jsonl",
+    "metrics.json",
+)
 
 
 def new_run_id(prompt_ref: str) -> str:

@@ -18,8 +18,13 @@ from pydantic import BaseModel
 
 from harness.claims import Extraction, GoldDocument
 
-__all__ = ["SCHEMA_MODELS", "extraction_schema", "generate", "load_published",
-           "strict_extraction_schema"]
+__all__ = [
+    "SCHEMA_MODELS",
+    "extraction_schema",
+    "generate",
+    "load_published",
+    "strict_extraction_schema",
+]
 
 SCHEMA_MODELS: dict[str, type[BaseModel]] = {"extraction": Extraction, "gold": GoldDocument}
 JsonSchema = dict[str, Any]
@@ -60,8 +65,9 @@ def _inline(node: Any, defs: dict[str, Any]) -> Any:
 
 def _strictify(node: Any) -> Any:
     if isinstance(node, dict):
-        node = {k: _strictify(v) for k, v in node.items()
-                if k not in ("default", "title", "$schema")}
+        node = {
+            k: _strictify(v) for k, v in node.items() if k not in ("default", "title", "$schema")
+        }
         if node.get("type") == "object" and "properties" in node:
             node["required"] = list(node["properties"])
             node["additionalProperties"] = False

@@ -137,9 +137,7 @@ def score_document(
         failure=failure,
         counts=counts,
         pairs=pairs,
-        missed_gold=[
-            i for i, c in enumerate(gold.claims) if c.required and i not in matched_gold
-        ],
+        missed_gold=[i for i, c in enumerate(gold.claims) if c.required and i not in matched_gold],
         unmatched_predicted=[i for i in range(len(predicted)) if i not in matched_pred],
         ungrounded_predicted=[i for i, v in enumerate(pred_views) if not v.grounding.found],
     )

@@ -68,6 +68,4 @@ def ground(
     alignment = fuzz.partial_ratio_alignment(needle, document.text, score_cutoff=threshold)
     if alignment is None:
         return _NOT_FOUND
-    return Grounding(
-        GroundingKind.FUZZY, alignment.dest_start, alignment.dest_end, alignment.score
-    )
+    return Grounding(GroundingKind.FUZZY, alignment.dest_start, alignment.dest_end, alignment.score)

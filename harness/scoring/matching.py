@@ -23,8 +23,16 @@ from scipy.optimize import linear_sum_assignment
 from harness.scoring.grounding import Grounding
 from harness.scoring.text import tokens
 
-__all__ = ["DEFAULT_MATCH_THRESHOLD", "EVIDENCE_WEIGHT", "ClaimView", "Match", "match_claims",
-           "similarity", "span_f1", "token_f1"]
+__all__ = [
+    "DEFAULT_MATCH_THRESHOLD",
+    "EVIDENCE_WEIGHT",
+    "ClaimView",
+    "Match",
+    "match_claims",
+    "similarity",
+    "span_f1",
+    "token_f1",
+]
 
 DEFAULT_MATCH_THRESHOLD = 0.5
 EVIDENCE_WEIGHT = 0.75

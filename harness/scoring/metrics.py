@@ -16,14 +16,25 @@ from pydantic import BaseModel, ConfigDict
 from harness.scoring.document import DocCounts, DocScore
 from harness.scoring.stats import DEFAULT_BOOTSTRAP_SEED, DEFAULT_RESAMPLES, bootstrap_weights
 
-__all__ = ["HEADLINE_METRICS", "MetricValue", "Metrics", "aggregate", "counts_matrix",
-           "per_document_metrics"]
+__all__ = [
+    "HEADLINE_METRICS",
+    "MetricValue",
+    "Metrics",
+    "aggregate",
+    "counts_matrix",
+    "per_document_metrics",
+]
 
 Array = NDArray[np.float64]
 FIELDS: tuple[str, ...] = tuple(DocCounts.model_fields)
 _IX = {name: i for i, name in enumerate(FIELDS)}
-HEADLINE_METRICS = ("claim_f1", "attributed_f1", "speaker_accuracy", "grounding_rate",
-                    "schema_valid_rate")
+HEADLINE_METRICS = (
+    "claim_f1",
+    "attributed_f1",
+    "speaker_accuracy",
+    "grounding_rate",
+    "schema_valid_rate",
+)
 
 
 def _col(s: Array, name: str) -> Array:
@@ -41,8 +52,9 @@ def _f1(p: Array, r: Array) -> Array:
     return np.divide(2 * p * r, total, out=np.zeros_like(total), where=total > 0)
 
 
-def _metrics_from(s: Array, empty_precision: float | Array, empty_recall: float,
-                  empty_accuracy: float) -> dict[str, Array]:
+def _metrics_from(
+    s: Array, empty_precision: float | Array, empty_recall: float, empty_accuracy: float
+) -> dict[str, Array]:
     n_pred, n_req = _col(s, "n_pred"), _col(s, "n_gold_required")
     matched = _col(s, "matched")
     out: dict[str, Array] = {}
@@ -55,8 +67,9 @@ def _metrics_from(s: Array, empty_precision: float | Array, empty_recall: float,
         out[f"{prefix}_precision"], out[f"{prefix}_recall"], out[f"{prefix}_f1"] = p, r, _f1(p, r)
     out["speaker_accuracy"] = _ratio(_col(s, "attributed"), matched, empty_accuracy)
     for name in ("speaker_type", "quote_type", "via"):
-        out[f"{name}_accuracy"] = _ratio(_col(s, f"{name}_ok"), _col(s, f"{name}_pairs"),
-                                         empty_accuracy)
+        out[f"{name}_accuracy"] = _ratio(
+            _col(s, f"{name}_ok"), _col(s, f"{name}_pairs"), empty_accuracy
+        )
     out["grounding_rate"] = _ratio(_col(s, "n_pred_grounded"), n_pred, empty_accuracy)
     return out
 
@@ -75,12 +88,17 @@ def per_document_metrics(counts: Array) -> dict[str, Array]:
     A document with no predictions has precision 1 when it has no required gold, else 0.
     """
     empty_p = np.where(_col(counts, "n_gold_required") > 0, 0.0, 1.0)
-    return _metrics_from(counts, empty_precision=empty_p, empty_recall=1.0,
-                         empty_accuracy=np.nan)
+    return _metrics_from(counts, empty_precision=empty_p, empty_recall=1.0, empty_accuracy=np.nan)
 
 
-_MACRO = ("claim_precision", "claim_recall", "claim_f1",
-          "attributed_precision", "attributed_recall", "attributed_f1")
+_MACRO = (
+    "claim_precision",
+    "claim_recall",
+    "claim_f1",
+    "attributed_precision",
+    "attributed_recall",
+    "attributed_f1",
+)
 
 
 class MetricValue(BaseModel):
@@ -101,8 +119,9 @@ class Metrics(BaseModel):
 
 
 def counts_matrix(scores: Sequence[DocScore]) -> Array:
-    return np.array([[getattr(s.counts, f) for f in FIELDS] for s in scores], dtype=float
-                    ).reshape(len(scores), len(FIELDS))
+    return np.array([[getattr(s.counts, f) for f in FIELDS] for s in scores], dtype=float).reshape(
+        len(scores), len(FIELDS)
+    )
 
 
 def _interval(samples: Array, alpha: float) -> tuple[float | None, float | None]:
@@ -118,8 +137,13 @@ def _value(x: Array) -> float | None:
     return None if np.isnan(v) else round(v, 6)
 
 
-def aggregate(scores: Sequence[DocScore], *, resamples: int = DEFAULT_RESAMPLES,
-              seed: int = DEFAULT_BOOTSTRAP_SEED, alpha: float = 0.05) -> Metrics:
+def aggregate(
+    scores: Sequence[DocScore],
+    *,
+    resamples: int = DEFAULT_RESAMPLES,
+    seed: int = DEFAULT_BOOTSTRAP_SEED,
+    alpha: float = 0.05,
+) -> Metrics:
     """Micro and macro metrics with percentile bootstrap CIs over documents."""
     counts = counts_matrix(scores)
     n = counts.shape[0]
@@ -131,8 +155,10 @@ def aggregate(scores: Sequence[DocScore], *, resamples: int = DEFAULT_RESAMPLES,
     table: dict[str, tuple[Array, Array]] = {k: (point[k], boot[k]) for k in point}
     per_doc = per_document_metrics(counts)
     for name in _MACRO:
-        table[f"{name}_macro"] = _weighted_nanmean(per_doc[name], np.ones((1, n)))[0], \
-            _weighted_nanmean(per_doc[name], weights)
+        table[f"{name}_macro"] = (
+            _weighted_nanmean(per_doc[name], np.ones((1, n)))[0],
+            _weighted_nanmean(per_doc[name], weights),
+        )
     failures: dict[str, int] = {}
     for s in scores:
         if s.failure is not None:
@@ -140,18 +166,25 @@ def aggregate(scores: Sequence[DocScore], *, resamples: int = DEFAULT_RESAMPLES,
     values = {}
     for name, (estimate, samples) in table.items():
         lo, hi = _interval(samples, alpha) if n else (None, None)
-        values[name] = MetricValue(value=_value(estimate) if n else None,
-                                   ci_low=None if lo is None else round(lo, 6),
-                                   ci_high=None if hi is None else round(hi, 6))
-    return Metrics(n_docs=n, metrics=values, failures=dict(sorted(failures.items())),
-                   bootstrap={"resamples": resamples, "seed": seed, "alpha": alpha})
+        values[name] = MetricValue(
+            value=_value(estimate) if n else None,
+            ci_low=None if lo is None else round(lo, 6),
+            ci_high=None if hi is None else round(hi, 6),
+        )
+    return Metrics(
+        n_docs=n,
+        metrics=values,
+        failures=dict(sorted(failures.items())),
+        bootstrap={"resamples": resamples, "seed": seed, "alpha": alpha},
+    )
 
 
 def _weighted_nanmean(values: Array, weights: Array) -> Array:
     defined = ~np.isnan(values)
     num = weights @ np.where(defined, values, 0.0)
     den = weights @ defined.astype(float)
-    return np.divide(num, den, out=np.full_like(num, np.nan), where=den > 0)
+    result: Array = np.divide(num, den, out=np.full_like(num, np.nan), where=den > 0)
+    return result
 
 
 MetricFn = Callable[[Array, Array], dict[str, Array]]

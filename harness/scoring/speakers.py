@@ -16,15 +16,76 @@ from harness.scoring.text import normalise
 __all__ = ["normalise_speaker", "speaker_matches", "via_matches"]
 
 _TITLES = frozenset(
-    """
-    mr mrs ms miss dr prof professor sir dame lord lady rev reverend fr father
-    president vice prime minister premier chancellor secretary governor mayor senator
-    sen rep representative congressman congresswoman king queen prince princess
-    general gen colonel col major maj captain capt lieutenant lt sergeant sgt
-    chief inspector officer detective judge justice ambassador spokesperson spokesman
-    spokeswoman commissioner director chairman chairwoman chair ceo pope cardinal
-    bishop archbishop sheikh emir
-    """.split()
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "dr",
+        "prof",
+        "professor",
+        "sir",
+        "dame",
+        "lord",
+        "lady",
+        "rev",
+        "reverend",
+        "fr",
+        "father",
+        "president",
+        "vice",
+        "prime",
+        "minister",
+        "premier",
+        "chancellor",
+        "secretary",
+        "governor",
+        "mayor",
+        "senator",
+        "sen",
+        "rep",
+        "representative",
+        "congressman",
+        "congresswoman",
+        "king",
+        "queen",
+        "prince",
+        "princess",
+        "general",
+        "gen",
+        "colonel",
+        "col",
+        "major",
+        "maj",
+        "captain",
+        "capt",
+        "lieutenant",
+        "lt",
+        "sergeant",
+        "sgt",
+        "chief",
+        "inspector",
+        "officer",
+        "detective",
+        "judge",
+        "justice",
+        "ambassador",
+        "spokesperson",
+        "spokesman",
+        "spokeswoman",
+        "commissioner",
+        "director",
+        "chairman",
+        "chairwoman",
+        "chair",
+        "ceo",
+        "pope",
+        "cardinal",
+        "bishop",
+        "archbishop",
+        "sheikh",
+        "emir",
+    ]
 )
 _LEADING = frozenset({"the", "a", "an"})
 _POSSESSIVE = re.compile(r"'s\b|s'\b")
@@ -72,5 +133,6 @@ def via_matches(predicted: Iterable[str], gold: Iterable[str]) -> bool:
     """Same reporting chain, entry by entry, under speaker normalisation."""
     pred, want = list(predicted), list(gold)
     return len(pred) == len(want) and all(
-        _names_match(normalise_speaker(p), normalise_speaker(g)) for p, g in zip(pred, want, strict=True)
+        _names_match(normalise_speaker(p), normalise_speaker(g))
+        for p, g in zip(pred, want, strict=True)
     )
