@@ -79,7 +79,7 @@ def _from_folder(folder: Path) -> list[Document]:
         meta = _Meta()
         if meta_path.exists():
             try:
-                meta = _Meta.model_validate_json(meta_path.read_text(encoding="utf-8"))
+                meta = _Meta.model_validate_json(_read_text(meta_path))
             except ValidationError as exc:
                 raise UserInputError(f"{meta_path}: {_pydantic_where(exc)}") from exc
         doc_id = check_doc_id(path.stem, str(path))
@@ -127,10 +127,13 @@ def load_documents(source: Path) -> list[Document]:
         if source.suffix != ".jsonl":
             raise UserInputError(f"{source}: --docs: expected a folder, a .jsonl file or a dataset")
         return _from_records(_jsonl_records(source), str(source))
-    if (source / "dataset_info.json").exists() or (source / "state.json").exists():
+    if any((source / f).exists() for f in ("dataset_info.json", "state.json", "dataset_dict.json")):
         import datasets  # imported lazily: it is slow to import
 
-        dataset = datasets.load_from_disk(str(source))
+        try:
+            dataset = datasets.load_from_disk(str(source))
+        except Exception as exc:  # a damaged folder fails in many ways inside `datasets`
+            raise UserInputError(f"{source}: cannot load the saved dataset: {exc}") from exc
         if isinstance(dataset, datasets.DatasetDict):
             raise UserInputError(f"{source}: a DatasetDict; save one split with save_to_disk")
         columns = [c for c in Document.model_fields if c in dataset.column_names]

@@ -74,6 +74,12 @@ class Prompt:
                 parts.append(template.render(**variables))
             except jinja2.TemplateError as exc:
                 raise UserInputError(f"{self.folder / file_name}: {exc}") from exc
+            except (ArithmeticError, LookupError, TypeError, ValueError) as exc:
+                # Runtime errors of the template's own expressions ({{ 1/0 }}, the sandbox's
+                # range limit) are the template's fault too.
+                raise UserInputError(
+                    f"{self.folder / file_name}: {type(exc).__name__}: {exc}"
+                ) from exc
         return RenderedPrompt(system=parts[0].strip(), user=parts[1].strip())
 
 

@@ -93,7 +93,7 @@ def validate_response(raw: str) -> Validated:
         extraction = Extraction.model_validate(value)
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = "$." + ".".join(str(p) for p in first["loc"])
+        where = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first["loc"])
         return Validated(
             None, Failure.of(FailureClass.VALIDATION, f"{where}: {first['msg']}"), tuple(repairs)
         )

@@ -63,8 +63,15 @@ def ground(
     start = document.text.find(needle)
     if start >= 0:
         return Grounding(GroundingKind.EXACT, start, start + len(needle), 100.0)
-    if len(needle) < _MIN_FUZZY_CHARS or len(needle) > 2 * len(document.text):
+    if len(needle) < _MIN_FUZZY_CHARS:
         return _NOT_FOUND
+    if len(needle) > len(document.text):
+        # partial_ratio would align the *document* inside the evidence and score 100 for
+        # "whole document + invented text"; compare the two whole strings instead.
+        score = fuzz.ratio(needle, document.text, score_cutoff=threshold)
+        if not score:
+            return _NOT_FOUND
+        return Grounding(GroundingKind.FUZZY, 0, len(document.text), score)
     alignment = fuzz.partial_ratio_alignment(needle, document.text, score_cutoff=threshold)
     if alignment is None:
         return _NOT_FOUND

@@ -8,8 +8,10 @@ Similarity of a (predicted, gold) pair:
   verifiable; the statement term separates two claims drawn from the same sentence.
 * otherwise: statement_f1 alone.
 
-The assignment maximising total similarity is found with the Hungarian algorithm
-(scipy's linear_sum_assignment); pairs below the threshold are discarded afterwards.
+Pairs below the threshold are inadmissible: their similarity is set to 0 before the
+assignment maximising total similarity is found with the Hungarian algorithm (scipy's
+linear_sum_assignment), so two sub-threshold pairs can never outbid one admissible pair;
+pairs still below the threshold are discarded afterwards.
 """
 
 from __future__ import annotations
@@ -92,7 +94,8 @@ def match_claims(
     if not predicted or not gold:
         return []
     scores = np.array([[similarity(p, g) for g in gold] for p in predicted], dtype=float)
-    rows, cols = linear_sum_assignment(scores, maximize=True)
+    admissible = np.where(scores >= threshold, scores, 0.0)
+    rows, cols = linear_sum_assignment(admissible, maximize=True)
     return [
         Match(int(r), int(c), float(scores[r, c]))
         for r, c in zip(rows, cols, strict=True)

@@ -76,7 +76,9 @@ def _metrics_from(
 
 def micro_metrics(sums: Array, n_docs: Array) -> dict[str, Array]:
     """Metrics of summed counts; `sums` is (..., fields), `n_docs` the matching doc counts."""
-    out = _metrics_from(sums, empty_precision=0.0, empty_recall=1.0, empty_accuracy=0.0)
+    # An accuracy over no pairs is undefined (NaN -> reported as null, and dropped from
+    # the bootstrap samples), not 0: a corpus without quote types has no quote accuracy.
+    out = _metrics_from(sums, empty_precision=0.0, empty_recall=1.0, empty_accuracy=np.nan)
     out["schema_valid_rate"] = _ratio(_col(sums, "valid"), n_docs, 0.0)
     out["first_attempt_valid_rate"] = _ratio(_col(sums, "valid_first_attempt"), n_docs, 0.0)
     return out

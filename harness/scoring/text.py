@@ -43,7 +43,8 @@ _TOKEN = re.compile(r"\w+", re.UNICODE)
 
 def normalise(text: str) -> str:
     """NFKC, one quote style, one dash, single spaces, case-folded."""
-    folded = unicodedata.normalize("NFKC", text).translate(_TRANSLATE)
+    # Translate before NFKC too: NFKC would turn a double prime into two single primes.
+    folded = unicodedata.normalize("NFKC", text.translate(_TRANSLATE)).translate(_TRANSLATE)
     return _SPACE.sub(" ", folded).strip().casefold()
 
 
