@@ -1,0 +1,158 @@
+"""`harness compare`: paired deltas between runs, with intervals, tests and flipped documents."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from harness.compare import DEFAULT_COMPARE_METRICS, Comparison, compare_runs, regressions
+from harness.errors import UserInputError
+from harness.runs import RunFolder, write_atomic
+from harness.scoring.stats import DEFAULT_BOOTSTRAP_SEED, DEFAULT_RESAMPLES
+
+__all__ = ["compare_command"]
+
+_RUN = click.Path(path_type=Path, exists=True, file_okay=False)
+
+
+def _fmt(x: float | None, signed: bool = False) -> str:
+    if x is None:
+        return "-"
+    return f"{x:+.4f}" if signed else f"{x:.4f}"
+
+
+def _p(x: float | None) -> str:
+    return "-" if x is None else f"{x:.4g}"
+
+
+def _parse_rule(rule: str) -> tuple[str, float]:
+    metric, sep, delta = rule.rpartition(":")
+    try:
+        value = float(delta)
+    except ValueError:
+        value = -1.0
+    if not sep or not metric or value < 0:
+        raise UserInputError(f"--fail-on-regression: {rule!r} is not METRIC:DELTA (DELTA >= 0)")
+    return metric, value
+
+
+def _header(c: Comparison) -> str:
+    dropped = {run: n for run, n in c.n_dropped.items() if n}
+    note = ""
+    if c.intersection:
+        note = f" (intersection; dropped {dropped})" if dropped else " (intersection; none dropped)"
+    return (
+        f"{c.n_docs} documents{note}; paired bootstrap {c.resamples} resamples, seed {c.seed}, "
+        f"{100 * (1 - c.alpha):g}% CI; permutation p, Holm-corrected across metrics"
+    )
+
+
+def _print(c: Comparison, console: Console) -> None:
+    console.print(_header(c))
+    for pair in c.pairs:
+        table = Table(title=f"B = {pair.run_b}\nA = {pair.run_a}", title_justify="left")
+        for col in ("metric", "A", "B", "B - A", "CI", "p", "p (Holm)"):
+            table.add_column(col, justify="left" if col == "metric" else "right")
+        for m in pair.metrics:
+            sig = m.p_holm is not None and m.p_holm < c.alpha
+            table.add_row(
+                m.metric,
+                _fmt(m.value_a),
+                _fmt(m.value_b),
+                _fmt(m.delta, signed=True),
+                f"[{_fmt(m.ci_low, True)}, {_fmt(m.ci_high, True)}]",
+                _p(m.p_value),
+                f"[bold]{_p(m.p_holm)}[/bold]" if sig else _p(m.p_holm),
+            )
+        console.print(table)
+        console.print(f"flipped documents: {len(pair.flipped)}")
+        for doc in pair.flipped:
+            console.print(f"  {doc.doc_id}: {'; '.join(doc.reasons)}", markup=False)
+
+
+def _markdown(c: Comparison) -> str:
+    lines = ["# Run comparison", "", _header(c), ""]
+    for pair in c.pairs:
+        lines += [f"## `{pair.run_b}` vs `{pair.run_a}`", ""]
+        lines += ["| metric | A | B | B - A | CI | p | p (Holm) |", "|---|---|---|---|---|---|---|"]
+        for m in pair.metrics:
+            lines.append(
+                f"| {m.metric} | {_fmt(m.value_a)} | {_fmt(m.value_b)} | "
+                f"{_fmt(m.delta, True)} | [{_fmt(m.ci_low, True)}, {_fmt(m.ci_high, True)}] | "
+                f"{_p(m.p_value)} | {_p(m.p_holm)} |"
+            )
+        lines += ["", f"Flipped documents: {len(pair.flipped)}", ""]
+        lines += [f"- `{d.doc_id}`: {'; '.join(d.reasons)}" for d in pair.flipped]
+        lines.append("")
+    return "\n".join(lines)
+
+
+@click.command("compare")
+@click.argument("runs", nargs=-1, required=True, type=_RUN)
+@click.option(
+    "--metric",
+    "metrics",
+    multiple=True,
+    help="Metric to compare (repeatable) [default: headline metrics and claim_f1_macro].",
+)
+@click.option(
+    "--resamples", type=click.IntRange(min=1), default=DEFAULT_RESAMPLES, show_default=True
+)
+@click.option("--seed", type=int, default=DEFAULT_BOOTSTRAP_SEED, show_default=True)
+@click.option("--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.05)
+@click.option(
+    "--intersection", is_flag=True, help="Compare on the documents all runs have in common."
+)
+@click.option(
+    "--markdown", type=click.Path(path_type=Path, dir_okay=False), help="Also write a report."
+)
+@click.option(
+    "--fail-on-regression",
+    "rules",
+    multiple=True,
+    metavar="METRIC:DELTA",
+    help="Exit 1 if METRIC dropped by more than DELTA with Holm p < alpha (repeatable).",
+)
+def compare_command(
+    runs: tuple[Path, ...],
+    metrics: tuple[str, ...],
+    resamples: int,
+    seed: int,
+    alpha: float,
+    intersection: bool,
+    markdown: Path | None,
+    rules: tuple[str, ...],
+) -> None:
+    """Compare runs B, C, ... with run A, paired by document.
+
+    For each metric: the delta with a paired bootstrap CI and a paired permutation test,
+    Holm-corrected across the metrics shown; then the documents whose outcome flipped.
+    """
+    if len(runs) < 2:
+        raise UserInputError("compare: give at least two runs (RUN_A RUN_B [RUN_C ...])")
+    parsed = [_parse_rule(rule) for rule in rules]
+    chosen = list(metrics or DEFAULT_COMPARE_METRICS)
+    chosen += [m for m, _ in parsed if m not in chosen]  # a gated metric is always shown
+    folders = [RunFolder.open(run) for run in runs]
+    comparison = compare_runs(
+        folders[0],
+        folders[1:],
+        metrics=chosen,
+        resamples=resamples,
+        seed=seed,
+        intersection=intersection,
+        alpha=alpha,
+    )
+    _print(comparison, Console(highlight=False))
+    if markdown is not None:
+        write_atomic(markdown, _markdown(comparison))
+        click.echo(f"wrote {markdown}")
+    failed = regressions(comparison, parsed)
+    for line in failed:
+        click.echo(f"regression: {line}", err=True)
+    if failed:
+        sys.exit(1)

@@ -1,0 +1,297 @@
+"""Paired comparison of runs scored on the same documents and gold.
+
+Each run after the first is compared with the first (the baseline). For every metric the
+delta B - A gets a paired bootstrap interval (the same resampled documents for both runs)
+and a paired permutation test, Holm-corrected across the metrics compared; documents whose
+outcome flipped are listed so a reader can see what moved. Macro metrics are expressed as
+functions of summed columns too (per-document value and a "defined" indicator), so one
+statistic serves the point estimate, the bootstrap and the permutation test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+from pydantic import BaseModel, ConfigDict
+
+from harness.errors import UserInputError
+from harness.runs import RunFolder
+from harness.scoring.document import DocScore
+from harness.scoring.metrics import (
+    HEADLINE_METRICS,
+    counts_matrix,
+    micro_metrics,
+    per_document_metrics,
+)
+from harness.scoring.stats import (
+    DEFAULT_BOOTSTRAP_SEED,
+    DEFAULT_RESAMPLES,
+    SumStatistic,
+    paired_bootstrap_deltas,
+    paired_permutation_pvalue,
+)
+
+__all__ = [
+    "DEFAULT_COMPARE_METRICS",
+    "FLIP_THRESHOLD",
+    "Comparison",
+    "FlippedDoc",
+    "MetricDelta",
+    "PairComparison",
+    "available_metrics",
+    "compare_runs",
+    "holm",
+    "regressions",
+]
+
+Array = NDArray[np.float64]
+DEFAULT_COMPARE_METRICS: tuple[str, ...] = (*HEADLINE_METRICS, "claim_f1_macro")
+FLIP_THRESHOLD = 0.5
+_FLIP_METRICS = ("claim_f1", "attributed_f1")
+_N_FIELDS = counts_matrix([]).shape[1]
+_MICRO: tuple[str, ...] = tuple(micro_metrics(np.zeros(_N_FIELDS), np.array(1.0)))
+_PER_DOC: tuple[str, ...] = tuple(per_document_metrics(np.zeros((1, _N_FIELDS))))
+
+
+class MetricDelta(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    metric: str
+    value_a: float | None
+    value_b: float | None
+    delta: float | None
+    ci_low: float | None
+    ci_high: float | None
+    p_value: float | None
+    p_holm: float | None
+
+
+class FlippedDoc(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    doc_id: str
+    reasons: list[str]
+    claim_f1_a: float
+    claim_f1_b: float
+    attributed_f1_a: float
+    attributed_f1_b: float
+    failure_a: str | None
+    failure_b: str | None
+
+
+class PairComparison(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    run_a: str
+    run_b: str
+    metrics: list[MetricDelta]
+    flipped: list[FlippedDoc]
+
+
+class Comparison(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    n_docs: int
+    intersection: bool
+    n_dropped: dict[str, int]
+    resamples: int
+    seed: int
+    alpha: float
+    pairs: list[PairComparison]
+
+
+def available_metrics() -> tuple[str, ...]:
+    return _MICRO + tuple(f"{name}_macro" for name in _PER_DOC)
+
+
+def holm(pvalues: Sequence[float]) -> list[float]:
+    """Holm step-down adjusted p-values, in the input order (NaN stays NaN, uncounted)."""
+    defined = [i for i, p in enumerate(pvalues) if not np.isnan(p)]
+    order = sorted(defined, key=lambda i: pvalues[i])
+    adjusted = [float("nan")] * len(pvalues)
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (len(order) - rank) * pvalues[i]))
+        adjusted[i] = running
+    return adjusted
+
+
+def _design(scores: Sequence[DocScore]) -> Array:
+    """Counts, then for each per-document metric its value (0 if undefined) and defined flag."""
+    counts = counts_matrix(scores)
+    per_doc = per_document_metrics(counts)
+    extra = []
+    for name in _PER_DOC:
+        values = per_doc[name]
+        extra += [np.where(np.isnan(values), 0.0, values), (~np.isnan(values)).astype(float)]
+    return np.column_stack([counts, *extra]) if scores else np.zeros((0, _N_FIELDS + len(extra)))
+
+
+def _statistic(metric: str) -> SumStatistic:
+    if metric in _MICRO:
+
+        def micro(sums: Array, n_docs: Array) -> Array:
+            return micro_metrics(sums[..., :_N_FIELDS], n_docs)[metric]
+
+        return micro
+    base = metric.removesuffix("_macro")
+    if not metric.endswith("_macro") or base not in _PER_DOC:
+        raise UserInputError(
+            f"--metric: unknown metric {metric!r} (one of {', '.join(available_metrics())})"
+        )
+    col = _N_FIELDS + 2 * _PER_DOC.index(base)
+
+    def macro(sums: Array, n_docs: Array) -> Array:
+        num, den = sums[..., col], sums[..., col + 1]
+        out: Array = np.divide(num, den, out=np.full_like(num, np.nan), where=den > 0)
+        return out
+
+    return macro
+
+
+def _num(x: float) -> float | None:
+    return None if np.isnan(x) else round(float(x), 6)
+
+
+def _quantiles(samples: Array, alpha: float) -> tuple[float | None, float | None]:
+    finite = samples[np.isfinite(samples)]
+    lo, hi = np.quantile(finite, [alpha / 2, 1 - alpha / 2]) if finite.size else (np.nan,) * 2
+    return _num(float(lo)), _num(float(hi))
+
+
+def _load(folder: RunFolder) -> tuple[str, dict[str, DocScore]]:
+    manifest = folder.read_manifest()
+    scores = folder.read_scores()
+    if not scores:
+        raise UserInputError(f"{folder.path}: the run has no scores.jsonl (did it finish?)")
+    return manifest.gold_hash, {s.doc_id: s for s in scores}
+
+
+def _common_docs(
+    runs: list[tuple[RunFolder, str, dict[str, DocScore]]], intersection: bool
+) -> list[str]:
+    base_path, base_gold, base_docs = runs[0]
+    common = set(base_docs)
+    for folder, gold, docs in runs[1:]:
+        if not intersection and set(docs) != set(base_docs):
+            raise UserInputError(
+                f"{folder.path}: scored on different documents than {base_path.path} "
+                f"({len(set(docs) - set(base_docs))} extra, {len(set(base_docs) - set(docs))} "
+                "missing); pass --intersection to compare on the common ones"
+            )
+        if not intersection and gold != base_gold:
+            raise UserInputError(
+                f"{folder.path}: scored against different gold than {base_path.path} "
+                f"(gold_hash {gold} vs {base_gold}); pass --intersection to compare anyway"
+            )
+        common &= set(docs)
+    ids = sorted(common)
+    if not ids:
+        raise UserInputError(f"{base_path.path}: the runs have no scored document in common")
+    for folder, _, docs in runs[1:]:  # a cheap check that the gold of common docs agrees
+        for doc_id in ids:
+            a, b = base_docs[doc_id].counts, docs[doc_id].counts
+            if (a.n_gold, a.n_gold_required) != (b.n_gold, b.n_gold_required):
+                raise UserInputError(
+                    f"{folder.path}: document {doc_id} has different gold than in "
+                    f"{base_path.path} (n_gold {b.n_gold} vs {a.n_gold})"
+                )
+    return ids
+
+
+def _flipped(a: Sequence[DocScore], b: Sequence[DocScore]) -> list[FlippedDoc]:
+    per_a = per_document_metrics(counts_matrix(a))
+    per_b = per_document_metrics(counts_matrix(b))
+    vals, out = (("a", per_a), ("b", per_b)), []
+    for i, (sa, sb) in enumerate(zip(a, b, strict=True)):
+        reasons = [
+            f"{name} {per_a[name][i]:.2f}->{per_b[name][i]:.2f}"
+            for name in _FLIP_METRICS
+            if abs(per_b[name][i] - per_a[name][i]) >= FLIP_THRESHOLD
+        ]
+        if (sa.failure is None) != (sb.failure is None):
+            reasons.append(f"failure {sa.failure or 'none'}->{sb.failure or 'none'}")
+        if reasons:
+            f1 = {f"{m}_{r}": round(float(v[m][i]), 6) for m in _FLIP_METRICS for r, v in vals}
+            out.append(FlippedDoc(doc_id=sa.doc_id, reasons=reasons, failure_a=sa.failure,
+                                  failure_b=sb.failure, **f1))  # fmt: skip
+    return out
+
+
+def compare_runs(
+    a: RunFolder,
+    others: list[RunFolder],
+    metrics: Sequence[str] = DEFAULT_COMPARE_METRICS,
+    resamples: int = DEFAULT_RESAMPLES,
+    seed: int = DEFAULT_BOOTSTRAP_SEED,
+    intersection: bool = False,
+    alpha: float = 0.05,
+) -> Comparison:
+    """Compare every run in `others` with `a` on `metrics` (see the module docstring)."""
+    if not others:
+        raise UserInputError("compare: give at least two runs")
+    statistics = {m: _statistic(m) for m in dict.fromkeys(metrics)}
+    runs = [(f, *_load(f)) for f in (a, *others)]
+    ids = _common_docs(runs, intersection)
+    base = [runs[0][2][i] for i in ids]
+    design_a = _design(base)
+    n = np.array(float(len(ids)))
+    pairs = []
+    for folder, _, docs in runs[1:]:
+        other = [docs[i] for i in ids]
+        design_b = _design(other)
+        rows: list[tuple[str, float, float, Array, float]] = []
+        for name, stat in statistics.items():
+            value_a = float(stat(design_a.sum(axis=0), n))
+            value_b = float(stat(design_b.sum(axis=0), n))
+            boot = paired_bootstrap_deltas(design_a, design_b, stat, resamples, seed)
+            p = paired_permutation_pvalue(design_a, design_b, stat, resamples, seed)
+            rows.append((name, value_a, value_b, boot, p))
+        adjusted = holm([row[4] for row in rows])
+        deltas = []
+        for (name, value_a, value_b, boot, p), p_holm in zip(rows, adjusted, strict=True):
+            lo, hi = _quantiles(boot, alpha)
+            deltas.append(
+                MetricDelta(
+                    metric=name,
+                    value_a=_num(value_a),
+                    value_b=_num(value_b),
+                    delta=_num(value_b - value_a),
+                    ci_low=lo,
+                    ci_high=hi,
+                    p_value=_num(p),
+                    p_holm=_num(p_holm),
+                )
+            )
+        pairs.append(
+            PairComparison(
+                run_a=str(a.path),
+                run_b=str(folder.path),
+                metrics=deltas,
+                flipped=_flipped(base, other),
+            )
+        )
+    return Comparison(
+        n_docs=len(ids),
+        intersection=intersection,
+        n_dropped={str(f.path): len(docs) - len(ids) for f, _, docs in runs},
+        resamples=resamples,
+        seed=seed,
+        alpha=alpha,
+        pairs=pairs,
+    )
+
+
+def regressions(comparison: Comparison, rules: Sequence[tuple[str, float]]) -> list[str]:
+    """One line per (pair, rule) where the metric dropped by more than DELTA, significantly."""
+    found = []
+    for pair in comparison.pairs:
+        by_name = {m.metric: m for m in pair.metrics}
+        for metric, max_drop in rules:
+            m = by_name[metric]
+            if m.delta is None or m.p_holm is None:
+                continue
+            if m.delta < -max_drop and m.p_holm < comparison.alpha:
+                found.append(
+                    f"{pair.run_b}: {metric} dropped by {-m.delta:.4f} (> {max_drop}) vs "
+                    f"{pair.run_a}, Holm p = {m.p_holm:.4g} < {comparison.alpha}"
+                )
+    return found
