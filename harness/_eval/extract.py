@@ -41,6 +41,8 @@ async def _call(client: ChatClient, messages: list[dict[str, str]]) -> tuple[str
         try:
             return str(mode), await client.complete(messages)
         except ModeUnsupported as exc:
+            if client.mode != mode:
+                continue  # a concurrent request already stepped down from this rung
             if not client.step_down():
                 failure = Failure.of(FailureClass.REJECTED, str(exc))
                 raise CallFailed(failure, 1, 0.0, fatal=True) from exc

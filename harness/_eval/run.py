@@ -23,7 +23,7 @@ from harness._eval.config import RunConfig
 from harness._eval.extract import FatalEndpointError, extract_document
 from harness.claims import Document, GoldDocument
 from harness.corpus import load_documents, load_gold
-from harness.endpoints.client import ChatClient
+from harness.endpoints.client import CallFailed, ChatClient
 from harness.errors import EndpointError, UserInputError
 from harness.prompts import Prompt, load_prompt
 from harness.runs import Manifest, PredictionRecord, RunFolder, TokenTotals
@@ -228,7 +228,11 @@ async def run_evaluation(
     status, error = "failed", None
     try:
         if todo and config.output_mode is None:
-            probe = await client.probe()
+            try:
+                probe = await client.probe()
+            except CallFailed as exc:  # unreachable, key rejected, persistent 5xx...
+                error = f"{config.endpoint.base_url}: probe failed ({exc.failure.kind}): {exc}"
+                raise EndpointError(error) from exc
             manifest.output_mode_probe = [
                 ProbeRecord(mode=str(s.mode), accepted=s.accepted, error=s.error) for s in probe
             ]
@@ -251,6 +255,8 @@ async def run_evaluation(
             (r.server_model for r in records.values() if r.server_model), manifest.server_model
         )
         manifest.status, manifest.error, manifest.tokens = status, error, totals
+        if client.mode is not None:  # a capability error may have stepped down mid-run
+            manifest.output_mode = str(client.mode)
         manifest.finished_at = _now()
         manifest.duration_s = round((manifest.duration_s or 0) + time.perf_counter() - started, 3)
         folder.write_manifest(manifest)

@@ -31,12 +31,19 @@ class Defaults:
     max_tokens: int
     repeat_penalty: float | None
     concurrency: int
+    timeout_s: float
 
 
 # The embedded SmolLM2-135M loops on repeated claims until max_tokens at temperature 0
 # (~35 tokens/s on 2 cores): these keep the README's main command within ~5 minutes.
-LOCAL_DEFAULTS = Defaults(limit=8, max_tokens=384, repeat_penalty=1.3, concurrency=1)
-API_DEFAULTS = Defaults(limit=None, max_tokens=2048, repeat_penalty=None, concurrency=4)
+# One llama.cpp slot generates at ~35 tokens/s: a long answer can take minutes, and a
+# timed-out request keeps the slot busy, so time out late rather than retry early.
+LOCAL_DEFAULTS = Defaults(
+    limit=8, max_tokens=384, repeat_penalty=1.3, concurrency=1, timeout_s=600.0
+)
+API_DEFAULTS = Defaults(
+    limit=None, max_tokens=2048, repeat_penalty=None, concurrency=4, timeout_s=120.0
+)
 
 
 @click.command("run")
@@ -105,9 +112,8 @@ API_DEFAULTS = Defaults(limit=None, max_tokens=2048, repeat_penalty=None, concur
 @click.option(
     "--timeout",
     type=click.FloatRange(min=0.1),
-    default=120.0,
-    show_default=True,
-    help="Seconds per HTTP request.",
+    default=None,
+    help="Seconds per HTTP request [default: 600 local, 120 otherwise].",
 )
 @click.option(
     "--max-attempts",
@@ -115,6 +121,13 @@ API_DEFAULTS = Defaults(limit=None, max_tokens=2048, repeat_penalty=None, concur
     default=4,
     show_default=True,
     help="HTTP attempts per request (transient errors only).",
+)
+@click.option(
+    "--backoff-max",
+    type=click.FloatRange(min=0),
+    default=20.0,
+    show_default=True,
+    help="Cap in seconds of one retry backoff sleep (a server's Retry-After still wins).",
 )
 @click.option(
     "--reask",
@@ -191,8 +204,9 @@ async def _run(
     limit: int | None,
     all_docs: bool,
     concurrency: int | None,
-    timeout: float,
+    timeout: float | None,
     max_attempts: int,
+    backoff_max: float,
     reask: int,
     temperature: float,
     max_tokens: int | None,
@@ -241,8 +255,9 @@ async def _run(
         endpoint = Endpoint(
             base_url=base_url,
             model=model,
-            timeout_s=timeout,
+            timeout_s=timeout or defaults.timeout_s,
             max_attempts=max_attempts,
+            backoff_max_s=backoff_max,
             concurrency=concurrency or defaults.concurrency,
         )
         config = RunConfig(

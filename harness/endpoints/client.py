@@ -75,6 +75,7 @@ class Endpoint(BaseModel):
     timeout_s: float = Field(120.0, gt=0)
     concurrency: int = Field(4, ge=1)
     max_attempts: int = Field(4, ge=1)
+    backoff_max_s: float = Field(20.0, ge=0, description="cap of one backoff sleep")
 
 
 class CallResult(BaseModel):
@@ -123,7 +124,7 @@ class ChatClient:
         self.policy = RetryPolicy(
             max_attempts=self.endpoint.max_attempts,
             backoff_base_s=self.policy.backoff_base_s,
-            backoff_max_s=self.policy.backoff_max_s,
+            backoff_max_s=min(self.policy.backoff_max_s, self.endpoint.backoff_max_s),
         )
         self.limiter = AdaptiveLimiter(self.endpoint.concurrency)
         self._client = openai.AsyncOpenAI(

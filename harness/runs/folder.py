@@ -141,7 +141,9 @@ class RunFolder:
 def _lines(path: Path) -> Iterator[str]:
     if not path.exists():
         return
-    with path.open(encoding="utf-8") as handle:
+    # errors="replace": a line torn inside a multi-byte character fails as JSON (and is
+    # skipped) instead of making the whole file unreadable.
+    with path.open(encoding="utf-8", errors="replace") as handle:
         for line in handle:
             if line.strip():
                 yield line

@@ -17,7 +17,7 @@ pairs still below the threshold are discarded afterwards.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
@@ -42,10 +42,19 @@ EVIDENCE_WEIGHT = 0.75
 
 @dataclass(frozen=True, slots=True)
 class ClaimView:
-    """What matching needs from a claim: its grounded evidence and its statement's tokens."""
+    """What matching needs from a claim: its grounded evidence and its statement's tokens.
+
+    The token multiset is built once per claim, not once per (predicted, gold) pair:
+    matching compares every pair, and rebuilding it dominated scoring time.
+    """
 
     grounding: Grounding
     statement_tokens: tuple[str, ...]
+    statement_counts: Counter[str] = field(default_factory=Counter, compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.statement_counts and self.statement_tokens:
+            object.__setattr__(self, "statement_counts", Counter(self.statement_tokens))
 
     @classmethod
     def of(cls, grounding: Grounding, statement: str) -> ClaimView:
@@ -70,17 +79,25 @@ def span_f1(a: Grounding, b: Grounding) -> float:
 
 def token_f1(a: tuple[str, ...], b: tuple[str, ...]) -> float:
     """Bag-of-words F1 between two token sequences."""
-    if not a or not b:
+    return _counts_f1(Counter(a), len(a), Counter(b), len(b))
+
+
+def _counts_f1(a: Counter[str], len_a: int, b: Counter[str], len_b: int) -> float:
+    if not len_a or not len_b:
         return 0.0
-    common = sum((Counter(a) & Counter(b)).values())
-    if common == 0:
-        return 0.0
-    precision, recall = common / len(a), common / len(b)
-    return 2 * precision * recall / (precision + recall)
+    small, large = (a, b) if len(a) <= len(b) else (b, a)
+    common = sum(min(n, large[token]) for token, n in small.items() if token in large)
+    # F1 of bags: 2PR/(P+R) with P = common/len_a, R = common/len_b simplifies to this.
+    return 2 * common / (len_a + len_b)
 
 
 def similarity(predicted: ClaimView, gold: ClaimView) -> float:
-    statement = token_f1(predicted.statement_tokens, gold.statement_tokens)
+    statement = _counts_f1(
+        predicted.statement_counts,
+        len(predicted.statement_tokens),
+        gold.statement_counts,
+        len(gold.statement_tokens),
+    )
     if predicted.grounding.found and gold.grounding.found:
         span = span_f1(predicted.grounding, gold.grounding)
         return EVIDENCE_WEIGHT * span + (1 - EVIDENCE_WEIGHT) * statement

@@ -14,7 +14,11 @@ from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict
 
 from harness.scoring.document import DocCounts, DocScore
-from harness.scoring.stats import DEFAULT_BOOTSTRAP_SEED, DEFAULT_RESAMPLES, bootstrap_weights
+from harness.scoring.stats import (
+    DEFAULT_BOOTSTRAP_SEED,
+    DEFAULT_RESAMPLES,
+    iter_bootstrap_weights,
+)
 
 __all__ = [
     "HEADLINE_METRICS",
@@ -149,18 +153,19 @@ def aggregate(
     """Micro and macro metrics with percentile bootstrap CIs over documents."""
     counts = counts_matrix(scores)
     n = counts.shape[0]
-    weights = bootstrap_weights(n, resamples, seed)
-    boot_sums = weights @ counts
-    boot_docs = weights.sum(axis=1)
-    point = micro_metrics(counts.sum(axis=0), np.array(float(n)))
-    boot = micro_metrics(boot_sums, boot_docs)
-    table: dict[str, tuple[Array, Array]] = {k: (point[k], boot[k]) for k in point}
     per_doc = per_document_metrics(counts)
-    for name in _MACRO:
-        table[f"{name}_macro"] = (
-            _weighted_nanmean(per_doc[name], np.ones((1, n)))[0],
-            _weighted_nanmean(per_doc[name], weights),
-        )
+    macro_values = {name: per_doc[name] for name in _MACRO}
+    boot_parts: list[dict[str, Array]] = []
+    for weights in iter_bootstrap_weights(n, resamples, seed):
+        part = micro_metrics(weights @ counts, weights.sum(axis=1))
+        for name, doc_values in macro_values.items():
+            part[f"{name}_macro"] = _weighted_nanmean(doc_values, weights)
+        boot_parts.append(part)
+    boot = {name: np.concatenate([p[name] for p in boot_parts]) for name in boot_parts[0]}
+    point = micro_metrics(counts.sum(axis=0), np.array(float(n)))
+    for name, doc_values in macro_values.items():
+        point[f"{name}_macro"] = _weighted_nanmean(doc_values, np.ones((1, n)))[0]
+    table: dict[str, tuple[Array, Array]] = {k: (point[k], boot[k]) for k in point}
     failures: dict[str, int] = {}
     for s in scores:
         if s.failure is not None:

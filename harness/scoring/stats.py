@@ -7,7 +7,7 @@ are too narrow. A fixed seed makes every interval reproducible.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 from numpy.typing import NDArray
@@ -23,6 +23,24 @@ __all__ = [
 
 DEFAULT_RESAMPLES = 2000
 DEFAULT_BOOTSTRAP_SEED = 20240601
+
+
+def iter_bootstrap_weights(
+    n_docs: int, resamples: int, seed: int, chunk_rows: int = 250
+) -> Iterator[NDArray[np.float64]]:
+    """The rows of `bootstrap_weights` in chunks (same values, same order).
+
+    A dense (resamples, n_docs) matrix is ~32 MB per 1,000 documents; chunks keep memory
+    flat for corpora of 100k documents.
+    """
+    rng = np.random.default_rng(seed)
+    probabilities = np.full(n_docs, 1.0 / n_docs) if n_docs else None
+    for start in range(0, resamples, chunk_rows):
+        rows = min(chunk_rows, resamples - start)
+        if probabilities is None:
+            yield np.zeros((rows, 0))
+        else:
+            yield rng.multinomial(n_docs, probabilities, size=rows).astype(np.float64)
 
 
 def bootstrap_weights(n_docs: int, resamples: int, seed: int) -> NDArray[np.float64]:
