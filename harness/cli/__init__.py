@@ -14,8 +14,11 @@ from types import FrameType
 import click
 
 from harness import __version__
+from harness.cli.compare import compare_command
+from harness.cli.export import export_command
 from harness.cli.gold import gold_group, import_group
 from harness.cli.misc import rescore_command, schema_command, serve_command, show_command
+from harness.cli.report import report_command
 from harness.cli.run import run_command
 from harness.errors import HarnessError
 
@@ -39,7 +42,10 @@ def cli() -> None:
 for command in (
     run_command,
     show_command,
+    compare_command,
+    report_command,
     rescore_command,
+    export_command,
     schema_command,
     serve_command,
     gold_group,
@@ -55,13 +61,17 @@ def _sigterm(signum: int, frame: FrameType | None) -> None:
 def main() -> None:
     signal.signal(signal.SIGTERM, _sigterm)
     try:
-        cli.main(standalone_mode=False)
+        cli.main(prog_name="harness", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("interrupted", err=True)
         sys.exit(130)
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(130)
+    except click.UsageError as exc:  # one line, like every other user error
+        command = exc.ctx.command_path if exc.ctx else "harness"
+        click.echo(f"error: {command}: {exc.format_message()} (see {command} --help)", err=True)
+        sys.exit(exc.exit_code)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)

@@ -13,10 +13,20 @@ __all__ = ["export_command"]
 
 @click.command("export")
 @click.argument("run", type=click.Path(path_type=Path, exists=True, file_okay=False))
-@click.option("--format", "fmt", type=click.Choice([f.value for f in ExportFormat]),
-              default=ExportFormat.PARQUET.value, show_default=True)
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
-              help="Output file [default: RUN/export.<format>].")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice([f.value for f in ExportFormat]),
+    default=ExportFormat.PARQUET.value,
+    show_default=True,
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Output file [default: RUN/export.<format>].",
+)
 def export_command(run: Path, fmt: str, output: Path | None) -> None:
     """Export predictions and per-document scores (one row per document)."""
     out = output or run / f"export.{fmt}"

@@ -1,0 +1,191 @@
+"""Assemble the runs, the comparison and the views, and render one self-contained HTML file."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from harness import __version__
+from harness.compare import DEFAULT_COMPARE_METRICS, Comparison, compare_runs
+from harness.errors import UserInputError
+from harness.failures import FailureClass
+from harness.report.charts import PALETTE, Interval, ci_chart, delta_chart, heat_style
+from harness.report.data import (
+    DOC_METRICS,
+    SPEAKER_TYPES,
+    Corpus,
+    RunData,
+    load_corpus,
+    load_prices,
+    load_run,
+)
+from harness.report.views import doc_views, verdicts
+from harness.runs import RunFolder, write_atomic
+from harness.scoring.metrics import HEADLINE_METRICS
+
+__all__ = ["METRIC_ORDER", "ReportOptions", "build_report", "write_report"]
+
+METRIC_ORDER = (
+    "claim_precision",
+    "claim_recall",
+    "claim_f1",
+    "attributed_precision",
+    "attributed_recall",
+    "attributed_f1",
+    "speaker_accuracy",
+    "speaker_type_accuracy",
+    "quote_type_accuracy",
+    "via_accuracy",
+    "grounding_rate",
+    "schema_valid_rate",
+    "first_attempt_valid_rate",
+)
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    prices: Path | None = None
+    docs: Path | None = None
+    gold: Path | None = None
+    intersection: bool = False
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("harness.report", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["num"] = lambda x, d=3: "n/a" if x is None else f"{x:.{d}f}"
+    env.filters["signed"] = lambda x: "n/a" if x is None else f"{x:+.3f}"
+    env.filters["pval"] = lambda x: "n/a" if x is None else f"{x:.3g}"
+    env.globals["heat_style"] = heat_style
+    return env
+
+
+def _metric_names(runs: Sequence[RunData]) -> list[str]:
+    present: dict[str, None] = {}
+    for run in runs:
+        present.update(dict.fromkeys(run.metrics.metrics))
+    ordered = [m for m in METRIC_ORDER if m in present]
+    return ordered + sorted(m for m in present if m not in ordered)
+
+
+def _best(runs: Sequence[RunData], names: Sequence[str]) -> dict[str, set[str]]:
+    """Per metric, the labels of the runs with the highest value (ties share)."""
+    out: dict[str, set[str]] = {}
+    for name in names:
+        values = {r.label: v.value for r in runs if (v := r.metrics.metrics.get(name))}
+        defined = {k: v for k, v in values.items() if v is not None}
+        if len(runs) > 1 and defined:
+            top = max(defined.values())
+            out[name] = {k for k, v in defined.items() if v == top}
+    return out
+
+
+def _headline_chart(runs: Sequence[RunData]) -> Any:
+    rows = []
+    for name in HEADLINE_METRICS:
+        items = []
+        for r in runs:
+            m = r.metrics.metrics.get(name)
+            if m is None:
+                items.append(Interval(r.label, r.color, None, None, None))
+            else:
+                items.append(Interval(r.label, r.color, m.value, m.ci_low, m.ci_high))
+        rows.append((name, items))
+    return ci_chart(rows)
+
+
+def _delta_charts(comparison: Comparison) -> list[Any]:
+    charts = []
+    for pair in comparison.pairs:
+        rows = []
+        for m in pair.metrics:
+            significant = m.p_holm is not None and m.p_holm < comparison.alpha
+            color = "#777"
+            if significant and m.delta is not None:
+                color = "#1a7f37" if m.delta > 0 else "#cf222e"
+            note = f"p={m.p_holm:.3g}" if m.p_holm is not None else ""
+            rows.append(Interval(m.metric, color, m.delta, m.ci_low, m.ci_high, note))
+        charts.append(delta_chart(rows))
+    return charts
+
+
+def _corpus_for(
+    manifest_docs: str, manifest_gold: str, options: ReportOptions, cache: dict[Any, Corpus]
+) -> Corpus:
+    docs = options.docs or Path(manifest_docs)
+    gold = options.gold or Path(manifest_gold)
+    if (docs, gold) not in cache:
+        cache[(docs, gold)] = load_corpus(docs, gold)
+    return cache[(docs, gold)]
+
+
+def _fault(kind: str) -> str:
+    try:
+        return FailureClass(kind).fault.value
+    except ValueError:
+        return "-"  # not_run
+
+
+def build_report(paths: Sequence[Path], options: ReportOptions | None = None) -> str:
+    """The HTML text of the report on `paths` (the first run is the baseline)."""
+    options = options or ReportOptions()
+    if not paths:
+        raise UserInputError("report: give at least one run")
+    prices = load_prices(options.prices) if options.prices else None
+    cache: dict[Any, Corpus] = {}
+    runs = []
+    for i, path in enumerate(paths):
+        manifest = RunFolder.open(path).read_manifest()
+        corpus = _corpus_for(manifest.documents_source, manifest.gold_source, options, cache)
+        run = load_run(path, chr(ord("A") + i) if i < 26 else f"R{i + 1}", corpus, prices)
+        run.color = PALETTE[i % len(PALETTE)]
+        runs.append(run)
+    comparison, comparison_error = None, None
+    if len(runs) > 1:
+        try:
+            comparison = compare_runs(
+                RunFolder.open(paths[0]),
+                [RunFolder.open(p) for p in paths[1:]],
+                metrics=DEFAULT_COMPARE_METRICS,
+                intersection=options.intersection,
+            )
+        except UserInputError as exc:
+            comparison_error = str(exc)
+    labels = {str(r.path): r.label for r in runs}
+    failures = {r.label: r.metrics.failures for r in runs}
+    names = _metric_names(runs)
+    failure_kinds = sorted({k for r in runs for k in r.metrics.failures})
+    context = {
+        "version": __version__,
+        "generated": datetime.now(UTC).isoformat(timespec="seconds"),
+        "runs": runs,
+        "labels": labels,
+        "headline": HEADLINE_METRICS,
+        "metric_names": names,
+        "best": _best(runs, names),
+        "headline_chart": _headline_chart(runs),
+        "comparison": comparison,
+        "comparison_error": comparison_error,
+        "verdicts": verdicts(comparison, labels, failures) if comparison else [],
+        "delta_charts": _delta_charts(comparison) if comparison else [],
+        "doc_metrics": DOC_METRICS,
+        "docs": doc_views(runs),
+        "speaker_types": SPEAKER_TYPES,
+        "failure_kinds": [(k, _fault(k)) for k in failure_kinds],
+        "prices": prices is not None,
+    }
+    return _environment().get_template("report.html.j2").render(context)
+
+
+def write_report(paths: Sequence[Path], out: Path, options: ReportOptions | None = None) -> None:
+    write_atomic(out, build_report(paths, options))
