@@ -34,9 +34,13 @@ def corpus_dataset(documents: list[Document], gold: dict[str, GoldDocument]) -> 
     rows = []
     for doc in documents:
         entry = gold.get(doc.id)
-        rows.append({**doc.model_dump(), "has_gold": entry is not None,
-                     "gold_claims": [c.model_dump(mode="json") for c in entry.claims]
-                     if entry else []})
+        rows.append(
+            {
+                **doc.model_dump(),
+                "has_gold": entry is not None,
+                "gold_claims": [c.model_dump(mode="json") for c in entry.claims] if entry else [],
+            }
+        )
     return datasets.Dataset.from_list(rows)
 
 
@@ -47,16 +51,26 @@ def run_rows(folder: RunFolder) -> list[dict[str, Any]]:
     rows = []
     for doc_id, record in folder.read_predictions().items():
         score = scores.get(doc_id)
-        rows.append({
-            "run_id": manifest.run_id, "prompt": manifest.prompt, "model": manifest.model,
-            "doc_id": doc_id, "mode": record.mode,
-            "failure": record.failure.kind if record.failure else None,
-            "claims_json": json.dumps([c.model_dump(mode="json") for c in record.claims or []]),
-            "n_claims": len(record.claims or []), "raw": record.raw,
-            "prompt_tokens": record.prompt_tokens, "completion_tokens": record.completion_tokens,
-            "latency_s": record.latency_s, "scored": score is not None,
-            **({f"count_{k}": v for k, v in score.counts.model_dump().items()} if score else {}),
-        })
+        rows.append(
+            {
+                "run_id": manifest.run_id,
+                "prompt": manifest.prompt,
+                "model": manifest.model,
+                "doc_id": doc_id,
+                "mode": record.mode,
+                "failure": record.failure.kind if record.failure else None,
+                "claims_json": json.dumps([c.model_dump(mode="json") for c in record.claims or []]),
+                "n_claims": len(record.claims or []),
+                "raw": record.raw,
+                "prompt_tokens": record.prompt_tokens,
+                "completion_tokens": record.completion_tokens,
+                "latency_s": record.latency_s,
+                "scored": score is not None,
+                **(
+                    {f"count_{k}": v for k, v in score.counts.model_dump().items()} if score else {}
+                ),
+            }
+        )
     return rows
 
 

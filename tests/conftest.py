@@ -134,3 +134,9 @@ class RunCli:
 @pytest.fixture
 def run_cli(corpus: Corpus, tmp_path: Path) -> RunCli:
     return RunCli(corpus, tmp_path)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_response_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test gets its own response cache, so request counts never depend on test order."""
+    monkeypatch.setenv("CLAIM_HARNESS_CACHE_DIR", str(tmp_path / "response-cache"))

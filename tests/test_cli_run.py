@@ -24,14 +24,19 @@ def values(run: Path) -> dict[str, float | None]:
 
 
 def run_with(
-    corpus: Corpus, run_cli: RunCli, scripted_server: Start, behaviour: str, *args: str,
+    corpus: Corpus,
+    run_cli: RunCli,
+    scripted_server: Start,
+    behaviour: str,
+    *args: str,
     **answerer: Any,
 ) -> tuple[Path, ScriptedServer]:
     server = scripted_server(
         GoldAnswerer(corpus.documents, corpus.gold_docs, behaviour=behaviour, **answerer)
     )
-    done = run_cli("run", "--base-url", server.base_url, "--model", "scripted-m",
-                   "--run-id", behaviour, *args)
+    done = run_cli(
+        "run", "--base-url", server.base_url, "--model", "scripted-m", "--run-id", behaviour, *args
+    )
     assert done.returncode == 0, done.stderr
     return corpus.results / behaviour, server
 
@@ -40,12 +45,24 @@ def test_gold_answers_score_one_and_fill_the_run_folder(
     corpus: Corpus, run_cli: RunCli, scripted_server: Start
 ) -> None:
     server = scripted_server(GoldAnswerer(corpus.documents, corpus.gold_docs))
-    done = run_cli("run", "--base-url", server.base_url, "--model", "scripted-m",
-                   "--run-id", "gold", "--seed", "7")
+    done = run_cli(
+        "run",
+        "--base-url",
+        server.base_url,
+        "--model",
+        "scripted-m",
+        "--run-id",
+        "gold",
+        "--seed",
+        "7",
+    )
     assert done.returncode == 0, done.stderr
     run = corpus.results / "gold"
     assert sorted(p.name for p in run.iterdir()) == [
-        "manifest.json", "metrics.json", "predictions.jsonl", "scores.jsonl"
+        "manifest.json",
+        "metrics.json",
+        "predictions.jsonl",
+        "scores.jsonl",
     ]
 
     metrics = read_json(run / "metrics.json")
@@ -86,8 +103,9 @@ def test_gold_answers_score_one_and_fill_the_run_folder(
 
     before = (run / "metrics.json").read_text()
     requests = len(server.requests)
-    rescored = run_cli("rescore", str(run), "--threshold", "0.9",
-                       env=cli_env(OPENAI_BASE_URL=server.base_url))
+    rescored = run_cli(
+        "rescore", str(run), "--threshold", "0.9", env=cli_env(OPENAI_BASE_URL=server.base_url)
+    )
     assert rescored.returncode == 0, rescored.stderr
     assert (run / "metrics.json").read_text() == before
     assert read_json(run / "manifest.json")["scoring"]["match_threshold"] == 0.9
@@ -123,15 +141,20 @@ def test_wrapped_json_is_repaired_and_recorded(
     assert values(run)["claim_f1"] == 1.0
     records = read_jsonl(run / "predictions.jsonl")
     assert [r["repairs"] for r in records] == [[repair]] * 3
-    assert all(r["attempts"][0]["raw"].count("```") == (2 if repair == "fenced" else 0)
-               for r in records)
+    assert all(
+        r["attempts"][0]["raw"].count("```") == (2 if repair == "fenced" else 0) for r in records
+    )
     assert len(server.requests) == 1 + 3  # probe + one request each, no re-ask
 
 
 @pytest.mark.parametrize(
     ("behaviour", "failure"),
-    [("truncated", "truncated"), ("invalid", "parse"), ("schema_error", "schema"),
-     ("refusal", "refusal")],
+    [
+        ("truncated", "truncated"),
+        ("invalid", "parse"),
+        ("schema_error", "schema"),
+        ("refusal", "refusal"),
+    ],
 )
 def test_unusable_answers_are_counted_by_class(
     corpus: Corpus, run_cli: RunCli, scripted_server: Start, behaviour: str, failure: str
@@ -173,7 +196,8 @@ def test_rejected_json_schema_steps_down_without_wasted_retries(
     assert manifest["output_mode"] == "json_object"
     probe = manifest["output_mode_probe"]
     assert [(p["mode"], p["accepted"]) for p in probe] == [
-        ("json_schema", False), ("json_object", True)
+        ("json_schema", False),
+        ("json_object", True),
     ]
     assert "json_schema" in probe[0]["error"]
     formats = [r.response_format for r in server.requests]
@@ -195,8 +219,17 @@ def test_concurrent_capability_errors_step_down_one_rung(
         return answerer(request)
 
     server = scripted_server(script)
-    done = run_cli("run", "--base-url", server.base_url, "--model", "m", "--run-id", "race",
-                   "--concurrency", "3")
+    done = run_cli(
+        "run",
+        "--base-url",
+        server.base_url,
+        "--model",
+        "m",
+        "--run-id",
+        "race",
+        "--concurrency",
+        "3",
+    )
     assert done.returncode == 0, done.stderr
     run = corpus.results / "race"
     assert values(run)["claim_f1"] == 1.0

@@ -40,10 +40,16 @@ def test_export_run(tmp_path: Path, fmt: ExportFormat) -> None:
     documents = load_documents(REPO / "seeds")[:2]
     gold = load_gold(REPO / "gold", documents)
     with ScriptedServer(GoldAnswerer(documents, gold)) as server:
-        outcome = evaluate(RunConfig(endpoint=Endpoint(base_url=server.base_url, model="m"),
-                                     docs=REPO / "seeds", gold=REPO / "gold",
-                                     prompts_dir=REPO / "prompts", limit=2,
-                                     results_dir=tmp_path))
+        outcome = evaluate(
+            RunConfig(
+                endpoint=Endpoint(base_url=server.base_url, model="m"),
+                docs=REPO / "seeds",
+                gold=REPO / "gold",
+                prompts_dir=REPO / "prompts",
+                limit=2,
+                results_dir=tmp_path,
+            )
+        )
     out = tmp_path / f"export.{fmt}"
     assert export_run(outcome.folder.path, fmt, out) == 2
     if fmt is ExportFormat.PARQUET:

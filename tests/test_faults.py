@@ -70,20 +70,37 @@ def make_corpus(root: Path, n: int) -> tuple[Path, Path, list[str]]:
         fact = f"The council met on day {i} to discuss the budget of district {i}."
         quote = f'"Spending in district {i} will rise by {i % 7 + 2} percent," {name} said.'
         claims = [
-            GoldClaim(statement=fact, evidence=fact, speaker=None,
-                      speaker_type=SpeakerType.AUTHOR, cue=None, quote_type=QuoteType.NONE),
-            GoldClaim(statement=f"Spending in district {i} will rise by {i % 7 + 2} percent.",
-                      evidence=quote, speaker=name, speaker_type=kind, cue="said",
-                      quote_type=QuoteType.DIRECT),
+            GoldClaim(
+                statement=fact,
+                evidence=fact,
+                speaker=None,
+                speaker_type=SpeakerType.AUTHOR,
+                cue=None,
+                quote_type=QuoteType.NONE,
+            ),
+            GoldClaim(
+                statement=f"Spending in district {i} will rise by {i % 7 + 2} percent.",
+                evidence=quote,
+                speaker=name,
+                speaker_type=kind,
+                cue="said",
+                quote_type=QuoteType.DIRECT,
+            ),
         ]
         text = f"Budget report {i:03d}\n\n{fact} {quote}"
         if i % 2:
             doubt = f"{other} said the plan for district {i} was unaffordable."
             text += f" {doubt}"
-            claims.append(GoldClaim(
-                statement=f"The plan for district {i} is unaffordable.", evidence=doubt,
-                speaker=other, speaker_type=other_kind, cue="said",
-                quote_type=QuoteType.INDIRECT))
+            claims.append(
+                GoldClaim(
+                    statement=f"The plan for district {i} is unaffordable.",
+                    evidence=doubt,
+                    speaker=other,
+                    speaker_type=other_kind,
+                    cue="said",
+                    quote_type=QuoteType.INDIRECT,
+                )
+            )
         (docs / f"{doc_id}.txt").write_text(text + "\n", encoding="utf-8")
         entry = GoldDocument(doc_id=doc_id, annotator="synthetic", claims=claims)
         (gold / f"{doc_id}.json").write_text(entry.model_dump_json(indent=1), encoding="utf-8")
@@ -126,7 +143,9 @@ class FaultScript:
 
 
 def test_two_hundred_documents_through_faults(
-    tmp_path: Path, corpus: Corpus, run_cli: RunCli,
+    tmp_path: Path,
+    corpus: Corpus,
+    run_cli: RunCli,
     scripted_server: Start,
 ) -> None:
     docs, gold, ids = make_corpus(tmp_path, N_DOCS)
@@ -135,9 +154,25 @@ def test_two_hundred_documents_through_faults(
     script = FaultScript(GoldAnswerer(documents, load_gold(gold, documents)), index)
     server = scripted_server(script)
     done = run_cli(
-        "run", "--base-url", server.base_url, "--model", "m", "--docs", str(docs),
-        "--gold", str(gold), "--run-id", "faults", "--timeout", str(TIMEOUT_S),
-        "--max-attempts", str(MAX_ATTEMPTS), "--backoff-max", "0.02", "--concurrency", "8",
+        "run",
+        "--base-url",
+        server.base_url,
+        "--model",
+        "m",
+        "--docs",
+        str(docs),
+        "--gold",
+        str(gold),
+        "--run-id",
+        "faults",
+        "--timeout",
+        str(TIMEOUT_S),
+        "--max-attempts",
+        str(MAX_ATTEMPTS),
+        "--backoff-max",
+        "0.02",
+        "--concurrency",
+        "8",
     )
     assert done.returncode == 0, done.stderr
     run = corpus.results / "faults"
@@ -187,8 +222,17 @@ def test_401_mid_run_stops_with_exit_3_and_keeps_predictions(
         return answerer(request)
 
     server = scripted_server(script)
-    done = run_cli("run", "--base-url", server.base_url, "--model", "m", "--run-id", "r401",
-                   "--concurrency", "1")
+    done = run_cli(
+        "run",
+        "--base-url",
+        server.base_url,
+        "--model",
+        "m",
+        "--run-id",
+        "r401",
+        "--concurrency",
+        "1",
+    )
     assert done.returncode == 3, done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "401" in lines[0] and "rejected" in lines[0], done.stderr
@@ -228,8 +272,9 @@ def test_retry_after_overrides_backoff_max(
         return answerer(request)
 
     server = scripted_server(script)
-    done = run_cli("run", "--base-url", server.base_url, "--model", "m", "--run-id", "ra",
-                   "--backoff-max", "0")
+    done = run_cli(
+        "run", "--base-url", server.base_url, "--model", "m", "--run-id", "ra", "--backoff-max", "0"
+    )
     assert done.returncode == 0, done.stderr
     record = {r["doc_id"]: r for r in read_jsonl(corpus.results / "ra" / "predictions.jsonl")}
     assert record[slow_down]["failure"] is None

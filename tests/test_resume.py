@@ -45,8 +45,21 @@ def setup(tmp_path: Path, scripted_server: Start) -> Setup:
         return dataclasses.replace(answerer(request), hang_s=0.1)
 
     server = scripted_server(slow)
-    args = ("--base-url", server.base_url, "--model", "m", "--docs", str(docs),
-            "--gold", str(gold), "--concurrency", "2")
+    args = (
+        "--base-url",
+        server.base_url,
+        "--model",
+        "m",
+        "--docs",
+        str(docs),
+        "--gold",
+        str(gold),
+        "--concurrency",
+        "2",
+        # Resume alone must guarantee exactly-once; the cache would also serve answers
+        # that arrived just before the kill and hide a resume bug.
+        "--no-cache",
+    )
     return Setup(docs, ids, answerer, server, args)
 
 

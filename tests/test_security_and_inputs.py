@@ -49,8 +49,19 @@ def test_api_key_is_sent_as_bearer_and_never_written(
         return answerer(request)
 
     server = scripted_server(echo_key)
-    done = run_cli("run", "--base-url", server.base_url, "--model", "m", "--run-id", "leaky",
-                   "--max-attempts", "2", "--backoff-max", "0")
+    done = run_cli(
+        "run",
+        "--base-url",
+        server.base_url,
+        "--model",
+        "m",
+        "--run-id",
+        "leaky",
+        "--max-attempts",
+        "2",
+        "--backoff-max",
+        "0",
+    )
     assert done.returncode == 0, done.stderr
     run = corpus.results / "leaky"
     records = {r["doc_id"]: r for r in read_jsonl(run / "predictions.jsonl")}
@@ -73,15 +84,27 @@ def test_api_key_is_sent_as_bearer_and_never_written(
     server_401 = scripted_server(revoked)
     env = cli_env()
     del env["OPENAI_API_KEY"]
-    fatal = run_cli("run", "--base-url", server_401.base_url, "--model", "m", "--run-id",
-                    "revoked", "--api-key-file", str(key_file), env=env)
+    fatal = run_cli(
+        "run",
+        "--base-url",
+        server_401.base_url,
+        "--model",
+        "m",
+        "--run-id",
+        "revoked",
+        "--api-key-file",
+        str(key_file),
+        env=env,
+    )
     assert fatal.returncode == 3, fatal.stderr
     assert "[REDACTED]" in fatal.stderr
     assert "[REDACTED]" in read_json(corpus.results / "revoked" / "manifest.json")["error"]
 
     # leaky: manifest, predictions, scores, metrics; revoked (stopped): manifest, predictions
-    assert assert_key_nowhere(corpus.results, done.stdout, done.stderr, fatal.stdout,
-                              fatal.stderr) == 6
+    assert (
+        assert_key_nowhere(corpus.results, done.stdout, done.stderr, fatal.stdout, fatal.stderr)
+        == 6
+    )
     headers = server.request_headers + server_401.request_headers
     assert len(headers) >= 6
     for sent in headers:
@@ -124,8 +147,15 @@ def _plant(corpus: Corpus, tmp_path: Path, case: str) -> tuple[list[str], list[s
 
 @pytest.mark.parametrize(
     "case",
-    ["unknown_flag", "malformed_gold", "gold_schema_error", "template_variable",
-     "empty_document", "non_utf8_document", "resume_not_a_run"],
+    [
+        "unknown_flag",
+        "malformed_gold",
+        "gold_schema_error",
+        "template_variable",
+        "empty_document",
+        "non_utf8_document",
+        "resume_not_a_run",
+    ],
 )
 def test_bad_input_is_one_line_exit_2_and_no_request(
     tmp_path: Path, corpus: Corpus, run_cli: RunCli, scripted_server: Start, case: str
@@ -170,8 +200,14 @@ def test_gold_validate_accepts_the_shipped_gold(repo: Path, run_cli: RunCli) -> 
 
 
 def test_gold_agreement_with_the_second_annotator(repo: Path, run_cli: RunCli) -> None:
-    done = run_cli("gold", "agree", str(repo / "gold"), str(repo / "tests/data/second_annotator"),
-                   "--docs", str(repo / "seeds"))
+    done = run_cli(
+        "gold",
+        "agree",
+        str(repo / "gold"),
+        str(repo / "tests/data/second_annotator"),
+        "--docs",
+        str(repo / "seeds"),
+    )
     assert done.returncode == 0, done.stderr
     match = re.search(r"^claim_f1: ([0-9.]+)$", done.stdout, re.MULTILINE)
     assert match is not None, done.stdout

@@ -27,3 +27,5 @@ class RunConfig(BaseModel):
     limit: int | None = Field(None, ge=1, description="only the first N documents")
     run_id: str | None = None
     local_model: dict[str, str] | None = None
+    cache_dir: Path | None = Field(None, description="response cache folder; None = no cache")
+    repeat: int = Field(0, ge=0, description="repeat index (sweeps); part of the cache key")

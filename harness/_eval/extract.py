@@ -103,6 +103,8 @@ async def extract_document(
             completion_tokens=result.completion_tokens,
             finish_reason=result.finish_reason,
             raw=result.content,
+            cached=result.cached,
+            cache_key=result.cache_key,
         )
         attempts.append(attempt)
         if result.refusal or result.finish_reason == "content_filter":

@@ -23,6 +23,7 @@ from harness._eval.config import RunConfig
 from harness._eval.extract import FatalEndpointError, extract_document
 from harness.claims import Document, GoldDocument
 from harness.corpus import load_documents, load_gold
+from harness.endpoints.cache import ResponseCache
 from harness.endpoints.client import CallFailed, ChatClient
 from harness.errors import EndpointError, UserInputError
 from harness.prompts import Prompt, load_prompt
@@ -110,11 +111,12 @@ def _new_manifest(
         endpoint=config.endpoint.model_dump(exclude={"base_url", "model"}),
         params=config.params.model_dump(),
         reask=config.reask,
+        repeat=config.repeat,
         scoring=config.scoring.model_dump(),
-        documents_source=str(config.docs),
+        documents_source=str(config.docs.resolve()),
         documents_hash=_hash_documents(documents),
         n_documents=len(documents),
-        gold_source=str(config.gold),
+        gold_source=str(config.gold.resolve()),
         gold_hash=_hash_gold(gold),
         n_gold_documents=len(gold),
         started_at=_now(),
@@ -173,6 +175,7 @@ async def _extract_all(
         totals.completion_tokens += record.completion_tokens
         totals.requests += len(record.attempts)
         totals.http_attempts += sum(a.http_attempts for a in record.attempts)
+        totals.cached += sum(a.cached for a in record.attempts)
         progress.advance(record)
 
     async def worker() -> None:
@@ -222,7 +225,15 @@ async def run_evaluation(
         manifest = _new_manifest(config, prompt, run_id, documents, gold)
         todo = list(documents)
     folder.write_manifest(manifest)
-    client = ChatClient(config.endpoint, api_key, config.params, mode=config.output_mode)
+    cache = ResponseCache(config.cache_dir) if config.cache_dir else None
+    client = ChatClient(
+        config.endpoint,
+        api_key,
+        config.params,
+        mode=config.output_mode,
+        cache=cache,
+        repeat=config.repeat,
+    )
     totals = manifest.tokens.model_copy()
     started = time.perf_counter()
     status, error = "failed", None
@@ -249,6 +260,9 @@ async def run_evaluation(
     finally:
         progress.finish()
         await client.close()
+        if cache is not None:
+            manifest.cache = {"path": str(cache.path), "hits": cache.hits, "misses": cache.misses}
+            cache.close()
         folder.close()
         records = folder.read_predictions()
         manifest.server_model = next(
@@ -274,6 +288,10 @@ def _check_resumable(
         problems.append("the documents differ from the run's")
     if manifest.model != config.endpoint.model:
         problems.append(f"model {config.endpoint.model!r} is not the run's {manifest.model!r}")
+    if manifest.params != config.params.model_dump():
+        problems.append("sampling parameters differ from the run's (see its manifest.json)")
+    if manifest.reask != config.reask or manifest.repeat != config.repeat:
+        problems.append("--reask or the repeat index differs from the run's")
     if problems:
         raise UserInputError(f"--resume {manifest.run_id}: " + "; ".join(problems))
     return manifest

@@ -14,6 +14,7 @@ from types import FrameType
 import click
 
 from harness import __version__
+from harness.cli.cache import cache_group
 from harness.cli.compare import compare_command
 from harness.cli.export import export_command
 from harness.cli.gold import gold_group, import_group
@@ -48,6 +49,7 @@ for command in (
     export_command,
     schema_command,
     serve_command,
+    cache_group,
     gold_group,
     import_group,
 ):

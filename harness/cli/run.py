@@ -13,6 +13,7 @@ import click
 from harness._eval.config import RunConfig
 from harness._eval.run import run_evaluation
 from harness.cli.display import LiveProgress, print_summary
+from harness.endpoints.cache import default_cache_dir
 from harness.endpoints.client import Endpoint, OutputMode, SamplingParams
 from harness.endpoints.local import DEFAULT_CONTEXT, LocalServer, parse_local_model
 from harness.errors import UserInputError
@@ -172,6 +173,13 @@ API_DEFAULTS = Defaults(
     show_default=True,
     help="Context window of the local model server.",
 )
+@click.option(
+    "--cache-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Response cache folder [default: $CLAIM_HARNESS_CACHE_DIR or the user cache dir].",
+)
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the response cache.")
 @click.option("--run-id", default=None, help="Name the run folder (default: time-prompt-random).")
 @click.option(
     "--resume",
@@ -222,6 +230,8 @@ async def _run(
     resume: Path | None,
     retry_failed: bool,
     quiet: bool,
+    cache_dir: Path | None,
+    no_cache: bool,
 ) -> None:
     if retry_failed and resume is None:
         raise UserInputError("--retry-failed: only meaningful with --resume RUN")
@@ -259,6 +269,7 @@ async def _run(
             max_attempts=max_attempts,
             backoff_max_s=backoff_max,
             concurrency=concurrency or defaults.concurrency,
+            identity=f"local:{local_info['sha256']}:n_ctx={n_ctx}" if local_info else None,
         )
         config = RunConfig(
             prompt=prompt,
@@ -274,6 +285,7 @@ async def _run(
             output_mode=OutputMode(output_mode) if output_mode else None,
             limit=None if all_docs else (limit or defaults.limit),
             local_model=local_info,
+            cache_dir=None if no_cache else (cache_dir or default_cache_dir()),
         )
         if not quiet and local and config.limit:
             click.echo(

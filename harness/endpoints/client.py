@@ -8,15 +8,19 @@ endpoint, and stepped down again if a real request reports a capability error.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
 import openai
 from pydantic import BaseModel, ConfigDict, Field
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
 
+from harness.endpoints.cache import CacheKey, ResponseCache
 from harness.endpoints.limiter import AdaptiveLimiter
 from harness.endpoints.retry import RetryPolicy, is_capability_error, is_transient
 from harness.failures import Failure, FailureClass
@@ -76,6 +80,11 @@ class Endpoint(BaseModel):
     concurrency: int = Field(4, ge=1)
     max_attempts: int = Field(4, ge=1)
     backoff_max_s: float = Field(20.0, ge=0, description="cap of one backoff sleep")
+    identity: str | None = Field(
+        None,
+        description="stable name for cache keys when base_url is not (a local server's "
+        "random port): e.g. 'local:<gguf sha256>'",
+    )
 
 
 class CallResult(BaseModel):
@@ -88,6 +97,8 @@ class CallResult(BaseModel):
     latency_s: float
     http_attempts: int
     server_model: str | None
+    cached: bool = False
+    cache_key: str | None = None
 
 
 class CallFailed(Exception):
@@ -116,6 +127,9 @@ class ChatClient:
     api_key: str | None
     params: SamplingParams
     mode: OutputMode | None = None
+    cache: ResponseCache | None = None
+    repeat: int = 0
+    server_model: str | None = None
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     limiter: AdaptiveLimiter = field(init=False)
     _client: openai.AsyncOpenAI = field(init=False)
@@ -133,6 +147,10 @@ class ChatClient:
             max_retries=0,
             timeout=self.endpoint.timeout_s,
         )
+
+    @property
+    def _identity(self) -> str:
+        return self.endpoint.identity or self.endpoint.base_url
 
     async def close(self) -> None:
         await self._client.close()
@@ -165,18 +183,38 @@ class ChatClient:
     async def probe(self) -> list[ProbeStep]:
         """Try each rung with a one-token request; settle on the first one accepted."""
         steps: list[ProbeStep] = []
-        messages = [{"role": "user", "content": 'Reply with {"claims": []}'}]
         for mode in LADDER:
-            try:
-                await self._send(messages, mode, max_tokens=1)
-            except ModeUnsupported as exc:
-                steps.append(ProbeStep(mode, False, redact(str(exc), self.api_key)))
-                continue
-            steps.append(ProbeStep(mode, True, None))
-            self.mode = mode
-            return steps
+            step, server_model = await self._probe_mode(mode)
+            steps.append(step)
+            if step.accepted:
+                self.mode, self.server_model = mode, server_model
+                return steps
         self.mode = OutputMode.PROMPT
         return steps
+
+    async def _probe_mode(self, mode: OutputMode) -> tuple[ProbeStep, str | None]:
+        """One rung's verdict, cached per endpoint so an identical re-run sends nothing."""
+        key = CacheKey.build(
+            "probe", base_url=self._identity, model=self.endpoint.model, mode=str(mode)
+        )
+        stored = self.cache.get(key) if self.cache else None
+        if stored is not None:
+            data = json.loads(stored)
+            return ProbeStep(mode, data["accepted"], data["error"]), data["server_model"]
+        messages = [{"role": "user", "content": 'Reply with {"claims": []}'}]
+        try:
+            result = await self._send(messages, mode, max_tokens=1)
+            step, server_model = ProbeStep(mode, True, None), result.server_model
+        except ModeUnsupported as exc:
+            step, server_model = ProbeStep(mode, False, redact(str(exc), self.api_key)), None
+        if self.cache:
+            self.cache.put(
+                key,
+                json.dumps(
+                    {"accepted": step.accepted, "error": step.error, "server_model": server_model}
+                ),
+            )
+        return step, server_model
 
     def step_down(self) -> bool:
         """Move to the next rung after a capability error; False when none is left."""
@@ -186,8 +224,38 @@ class ChatClient:
         self.mode = LADDER[current + 1]
         return True
 
+    def cache_key(self, messages: list[dict[str, str]], mode: OutputMode) -> CacheKey:
+        """Everything that can change the answer to these messages on this endpoint."""
+        return CacheKey.build(
+            "response",
+            base_url=self._identity,
+            model=self.endpoint.model,
+            server_model=self.server_model,
+            messages=messages,
+            mode=str(mode),
+            schema_sha256=None if mode is OutputMode.PROMPT else _schema_sha256(),
+            params=self.params.model_dump(),
+            repeat=self.repeat,
+        )
+
     async def complete(self, messages: list[dict[str, str]]) -> CallResult:
-        return await self._send(messages, self.mode or OutputMode.PROMPT)
+        mode = self.mode or OutputMode.PROMPT
+        if self.cache is None:
+            return await self._send(messages, mode)
+        key = self.cache_key(messages, mode)
+        stored = self.cache.get(key)
+        if stored is not None:
+            return CallResult.model_validate_json(stored).model_copy(
+                update={
+                    "cached": True,
+                    "http_attempts": 0,
+                    "latency_s": 0.0,
+                    "cache_key": key.digest,
+                }
+            )
+        result = await self._send(messages, mode)
+        self.cache.put(key, result.model_dump_json())
+        return result.model_copy(update={"cache_key": key.digest})
 
     async def _send(
         self, messages: list[dict[str, str]], mode: OutputMode, max_tokens: int | None = None
@@ -219,6 +287,12 @@ class ChatClient:
             failure, fatal = _classify(exc, self.api_key)
             raise CallFailed(failure, attempts, time.perf_counter() - started, fatal) from exc
         return _result(response, attempts, time.perf_counter() - started)
+
+
+@cache
+def _schema_sha256() -> str:
+    text = json.dumps(strict_extraction_schema(), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _result(response: Any, attempts: int, latency: float) -> CallResult:

@@ -30,6 +30,8 @@ class AttemptRecord(_Record):
     finish_reason: str | None = None
     raw: str | None = None
     failure: Failure | None = None
+    cached: bool = False
+    cache_key: str | None = None
 
 
 class PredictionRecord(_Record):
@@ -63,6 +65,7 @@ class TokenTotals(_Record):
     completion_tokens: int = 0
     requests: int = 0
     http_attempts: int = 0
+    cached: int = 0
 
 
 class Manifest(_Record):
@@ -80,11 +83,13 @@ class Manifest(_Record):
     model: str
     server_model: str | None = None
     local_model: dict[str, str] | None = None
-    endpoint: dict[str, float | int | str]
+    endpoint: dict[str, float | int | str | None]
     params: dict[str, float | int | str | None]
     output_mode: str | None = None
     output_mode_probe: list[ProbeRecord] = Field(default_factory=list)
     reask: int
+    repeat: int = 0
+    cache: dict[str, str | int] | None = None
     scoring: dict[str, float]
     documents_source: str
     documents_hash: str
