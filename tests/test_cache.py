@@ -7,7 +7,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from harness.fakes import GoldAnswerer, ScriptedServer
-
 from tests.conftest import Corpus, RunCli
 
 
