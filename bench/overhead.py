@@ -1,0 +1,220 @@
+"""Harness overhead vs a bare AsyncOpenAI loop against a zero-latency loopback server (#8.1).
+
+Run from the repository root:
+
+    python bench/overhead.py [--docs 2000] [--concurrency 64] [--servers scripted,raw]
+                             [--rounds 2] [--no-profile]
+
+What it measures, in one process, against the same loopback server:
+
+* bare:    asyncio.Semaphore(C) around `AsyncOpenAI.chat.completions.create` (max_retries=0)
+           with the harness's own request body for every document (rendered beforehand).
+* harness: `run_evaluation` with concurrency C, output_mode forced to json_object (no
+           probe), reask 0, results in a temp dir. Reported twice: the extraction phase
+           (manifest.duration_s) and end to end (loading, gold validation, scoring included).
+
+Rounds alternate the order (bare, harness, harness, bare, ...). Servers: `scripted` is the
+project's ScriptedServer (stdlib ThreadingHTTPServer, in a thread of this process), `raw`
+a minimal asyncio keep-alive server (own thread) to see whether the server is the limit.
+Then one harness run under cProfile; the top functions go to bench/out/overhead_profile.txt.
+Output: a table on stdout and bench/out/overhead.json. The machine load is printed: other
+processes on the 2 cores skew every figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import io
+import pstats
+import statistics
+import sys
+import tempfile
+import time
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Any
+
+import openai
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _synth import FIXED_REPLY, OUT, REPO, RawServer, load_avg, write_corpus, write_json
+
+from harness import Endpoint, RunConfig, SamplingParams, load_documents, load_prompt, run_evaluation
+from harness.endpoints.client import ChatClient, OutputMode
+from harness.fakes import Reply, ScriptedServer
+
+
+def _server(kind: str) -> AbstractContextManager[Any]:
+    if kind in ("scripted", "scripted-backlog5"):
+        server = ScriptedServer(lambda request: Reply(content=FIXED_REPLY))
+        if kind == "scripted":
+            # ThreadingHTTPServer listens with backlog 5 (socketserver default): 64 clients
+            # connecting at once get resets (httpx ReadError). Re-listen with a real backlog.
+            server._server.socket.listen(512)
+        return server
+    if kind == "raw":
+        return RawServer()
+    raise SystemExit(f"unknown server {kind!r}")
+
+
+def _config(base_url: str, docs: Path, gold: Path, results: Path, concurrency: int) -> RunConfig:
+    return RunConfig(
+        prompt="extract@v2",
+        prompts_dir=REPO / "prompts",
+        docs=docs,
+        gold=gold,
+        results_dir=results,
+        endpoint=Endpoint(
+            base_url=base_url,
+            model="bench",
+            concurrency=concurrency,
+            max_attempts=1,
+            timeout_s=60,
+        ),
+        params=SamplingParams(),
+        output_mode=OutputMode.JSON_OBJECT,
+        reask=0,
+    )
+
+
+def _request_bodies(config: RunConfig) -> list[dict[str, Any]]:
+    """The exact kwargs the harness sends, one per document (built outside the timing)."""
+    prompt = load_prompt(config.prompt, config.prompts_dir)
+    client = ChatClient(config.endpoint, "no-key", config.params, mode=OutputMode.JSON_OBJECT)
+    return [
+        client._request(prompt.render(doc).messages(), OutputMode.JSON_OBJECT)
+        for doc in load_documents(config.docs)
+    ]
+
+
+async def _bare(base_url: str, bodies: list[dict[str, Any]], concurrency: int) -> float:
+    client = openai.AsyncOpenAI(base_url=base_url, api_key="no-key", max_retries=0, timeout=60)
+    semaphore = asyncio.Semaphore(concurrency)
+    ok = 0
+
+    async def one(body: dict[str, Any]) -> None:
+        nonlocal ok
+        async with semaphore:
+            response = await client.chat.completions.create(**body)
+        ok += bool(response.choices[0].message.content)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one(b) for b in bodies))
+    elapsed = time.perf_counter() - started
+    await client.close()
+    assert ok == len(bodies), f"bare: only {ok}/{len(bodies)} answered"
+    return elapsed
+
+
+async def _harness(config: RunConfig) -> tuple[float, float]:
+    started = time.perf_counter()
+    outcome = await run_evaluation(config, None)
+    total = time.perf_counter() - started
+    assert not outcome.metrics.failures, outcome.metrics.failures
+    assert outcome.manifest.duration_s is not None
+    return outcome.manifest.duration_s, total
+
+
+def _profile(config: RunConfig, top: int = 10) -> str:
+    profiler = cProfile.Profile()
+    profiler.enable()
+    asyncio.run(run_evaluation(config, None))
+    profiler.disable()
+    parts = []
+    for key, n in (("cumulative", top), ("tottime", 25)):
+        buffer = io.StringIO()
+        stats = pstats.Stats(profiler, stream=buffer).strip_dirs().sort_stats(key)
+        stats.print_stats(n)
+        parts.append(f"==== top {n} by {key} (harness thread only; server not profiled) ====\n")
+        parts.append(buffer.getvalue())
+    return "".join(parts)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--docs", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--servers", default="scripted,raw")
+    parser.add_argument("--rounds", type=int, default=2, help="each round runs both twice")
+    parser.add_argument("--no-profile", action="store_true")
+    args = parser.parse_args()
+
+    load_before = load_avg()
+    rows: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="bench-overhead-") as tmp_name:
+        tmp = Path(tmp_name)
+        docs, gold = write_corpus(tmp, args.docs)
+        results = tmp / "results"
+        for kind in args.servers.split(","):
+            with _server(kind) as server:
+                config = _config(server.base_url, docs, gold, results, args.concurrency)
+                bodies = _request_bodies(config)
+                asyncio.run(_bare(server.base_url, bodies[:200], args.concurrency))  # warm-up
+                bare_s: list[float] = []
+                phase_s: list[float] = []
+                total_s: list[float] = []
+                for r in range(args.rounds):
+                    order = ("bare", "harness", "harness", "bare")
+                    if r % 2:
+                        order = ("harness", "bare", "bare", "harness")
+                    for which in order:
+                        if which == "bare":
+                            bare_s.append(
+                                asyncio.run(_bare(server.base_url, bodies, args.concurrency))
+                            )
+                        else:
+                            phase, total = asyncio.run(_harness(config))
+                            phase_s.append(phase)
+                            total_s.append(total)
+                n = args.docs
+                row = {
+                    "server": kind,
+                    "bare_docs_s": n / statistics.median(bare_s),
+                    "harness_extract_docs_s": n / statistics.median(phase_s),
+                    "harness_e2e_docs_s": n / statistics.median(total_s),
+                    "bare_s": bare_s,
+                    "harness_extract_s": phase_s,
+                    "harness_e2e_s": total_s,
+                }
+                row["ratio_extract"] = row["harness_extract_docs_s"] / row["bare_docs_s"]
+                row["ratio_e2e"] = row["harness_e2e_docs_s"] / row["bare_docs_s"]
+                rows.append(row)
+        profile_text = ""
+        if not args.no_profile:
+            with _server("scripted") as server:
+                config = _config(server.base_url, docs, gold, results, args.concurrency)
+                profile_text = _profile(config)
+            OUT.mkdir(parents=True, exist_ok=True)
+            (OUT / "overhead_profile.txt").write_text(profile_text, encoding="utf-8")
+    load_after = load_avg()
+
+    print(f"docs={args.docs} concurrency={args.concurrency} rounds={args.rounds} (median of runs)")
+    print(f"load avg before: {load_before}   after: {load_after}")
+    header = f"{'server':<9} {'bare d/s':>9} {'harn.extract d/s':>17} {'harn.e2e d/s':>13}"
+    print(header + f" {'ratio extract':>14} {'ratio e2e':>10}")
+    for row in rows:
+        print(
+            f"{row['server']:<9} {row['bare_docs_s']:>9.0f} {row['harness_extract_docs_s']:>17.0f}"
+            f" {row['harness_e2e_docs_s']:>13.0f} {row['ratio_extract']:>14.2f}"
+            f" {row['ratio_e2e']:>10.2f}"
+        )
+    print("target: ratio (harness/bare) >= 1.0")
+    path = write_json(
+        "overhead",
+        {
+            "docs": args.docs,
+            "concurrency": args.concurrency,
+            "rounds": args.rounds,
+            "load_before": load_before,
+            "load_after": load_after,
+            "rows": rows,
+        },
+    )
+    print(f"wrote {path}" + ("" if args.no_profile else f" and {OUT / 'overhead_profile.txt'}"))
+
+
+if __name__ == "__main__":
+    main()

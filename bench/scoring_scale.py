@@ -1,0 +1,128 @@
+"""Scoring at scale: score_document over N documents of 20 predicted x 20 gold claims (#8.2).
+
+Run from the repository root:
+
+    python bench/scoring_scale.py [--sizes 1000,10000,100000] [--pool 256]
+
+Each synthetic document has 20 sentences; its 20 gold claims cite those sentences. The 20
+predictions: 8 cite the gold sentence verbatim with a reworded statement, 4 cite it with
+a typo (fuzzy grounding), 4 cite a sentence with a different statement, 4 cite invented
+text (not grounded, so partial_ratio scans the whole document). Inputs are built once for
+a pool of `--pool` distinct documents and cycled (the scoring code caches nothing, so
+cost per document is unaffected); building them is outside the timing.
+
+Timed per size: score_document over all documents, then aggregate() (2000 bootstrap
+resamples, the default). Prints time per document (should stay flat as N grows), the
+aggregate time and peak RSS; target: 10k documents scored + aggregated in < 10 s.
+Output: table on stdout and bench/out/scoring_scale.json. Load average is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _synth import load_avg, sentence, write_json
+
+from harness import Claim, GoldDocument, aggregate, score_document
+from harness.scoring.document import DocScore
+
+Case = tuple[str, GoldDocument, list[Claim]]
+
+
+def _typo(text: str, rng: random.Random) -> str:
+    i = rng.randrange(5, len(text) - 5)
+    return text[:i] + text[i + 1] + text[i] + text[i + 2 :]
+
+
+def _case(rng: random.Random) -> Case:
+    pairs = [sentence(rng) for _ in range(20)]
+    text = " ".join(s for s, _ in pairs)
+    gold_claims = [c | {"speaker_aliases": [], "required": True} for _, c in pairs]
+    gold = GoldDocument.model_validate({"doc_id": "x", "claims": gold_claims})
+    predicted: list[dict[str, Any]] = []
+    for i, (_, claim) in enumerate(pairs):
+        p = dict(claim)
+        if i < 8:
+            p["statement"] = "Reportedly, " + claim["statement"].lower()
+        elif i < 12:
+            p["evidence"] = _typo(claim["evidence"], rng)
+        elif i < 16:
+            p["statement"] = "Something else entirely was said about taxes."
+            p["speaker"] = "Someone Else"
+        else:
+            invented, other = sentence(random.Random(rng.random()))
+            p["evidence"] = "Invented: " + invented
+            p["statement"] = other["statement"]
+        predicted.append(p)
+    rng.shuffle(predicted)
+    return text, gold, [Claim.model_validate(p) for p in predicted]
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_size(n: int, pool: list[Case]) -> dict[str, Any]:
+    scores: list[DocScore] = []
+    started = time.perf_counter()
+    for i in range(n):
+        text, gold, predicted = pool[i % len(pool)]
+        scores.append(score_document(f"doc{i:07d}", text, gold, predicted))
+    scored = time.perf_counter() - started
+    started = time.perf_counter()
+    metrics = aggregate(scores)
+    agg = time.perf_counter() - started
+    return {
+        "docs": n,
+        "score_s": scored,
+        "per_doc_ms": scored / n * 1000,
+        "aggregate_s": agg,
+        "total_s": scored + agg,
+        "claim_f1": metrics.metrics["claim_f1"].value,
+        "peak_rss_mb_so_far": _peak_rss_mb(),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--pool", type=int, default=256)
+    args = parser.parse_args()
+    rng = random.Random(11)
+    pool = [_case(rng) for _ in range(args.pool)]
+    load_before = load_avg()
+    rows = []
+    for size in (int(s) for s in args.sizes.split(",")):
+        rows.append(run_size(size, pool))
+        r = rows[-1]
+        print(
+            f"  done {size}: {r['total_s']:.1f}s (load {load_avg()})", file=sys.stderr, flush=True
+        )
+    load_after = load_avg()
+    print(f"20 predicted x 20 gold claims per doc; load avg before: {load_before}")
+    print(
+        f"{'docs':>8} {'score s':>9} {'ms/doc':>8} {'aggregate s':>12} {'total s':>9}"
+        f" {'peak RSS MB':>12} {'claim_f1':>9}"
+    )
+    for r in rows:
+        print(
+            f"{r['docs']:>8} {r['score_s']:>9.2f} {r['per_doc_ms']:>8.3f} {r['aggregate_s']:>12.2f}"
+            f" {r['total_s']:>9.2f} {r['peak_rss_mb_so_far']:>12.0f} {r['claim_f1']:>9.3f}"
+        )
+    print(f"load avg after: {load_after}; target: 10k docs total < 10 s")
+    path = write_json(
+        "scoring_scale", {"load_before": load_before, "load_after": load_after, "rows": rows}
+    )
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()
