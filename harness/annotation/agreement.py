@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.claims import GoldDocument
+from harness.claims import GoldDocument, GoldField
 from harness.corpus import read_gold_file
 from harness.errors import UserInputError
 from harness.scoring.grounding import NormalisedDocument, ground
@@ -77,10 +77,13 @@ def agree(
             speakers += speaker_matches(
                 cb.speaker, ca.speaker, ca.speaker_aliases
             ) or speaker_matches(ca.speaker, cb.speaker, cb.speaker_aliases)
-            types_a.append(ca.speaker_type)
-            types_b.append(cb.speaker_type)
-            quotes_a.append(ca.quote_type)
-            quotes_b.append(cb.quote_type)
+            # Fields either side does not annotate (imported corpora) carry placeholders.
+            if GoldField.SPEAKER_TYPE not in (*a.unannotated, *b.unannotated):
+                types_a.append(ca.speaker_type)
+                types_b.append(cb.speaker_type)
+            if GoldField.QUOTE_TYPE not in (*a.unannotated, *b.unannotated):
+                quotes_a.append(ca.quote_type)
+                quotes_b.append(cb.quote_type)
     return Agreement(
         len(common),
         n_a,
