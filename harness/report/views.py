@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from harness.claims import Claim, GoldClaim
-from harness.compare import Comparison, PairComparison
+from harness.compare import Comparison, FlippedDoc, PairComparison
 from harness.report.data import RunData
 from harness.report.highlight import Segment, TextMap, locate, segments
 from harness.scoring.document import ScoringConfig
@@ -57,16 +57,17 @@ def _verdict(
         for m in better + worse
         if None not in (m.value_a, m.value_b, m.delta, m.ci_low, m.ci_high, m.p_holm)
     ]
-    up = sum(
-        max(d.claim_f1_b - d.claim_f1_a, d.attributed_f1_b - d.attributed_f1_a) > 0
-        for d in pair.flipped
-    )
-    down = len(pair.flipped) - up
+    directions = [_direction(d) for d in pair.flipped]
+    up, down = directions.count(1), directions.count(-1)
     fa, fb = failures.get(a, {}), failures.get(b, {})
     if fa != fb:
         reasons.append(f"failed documents: {a} {_failures(fa)}, {b} {_failures(fb)}")
     if pair.flipped:
-        reasons.append(f"{len(pair.flipped)} documents flipped: {up} improved, {down} worsened")
+        mixed = len(directions) - up - down
+        reasons.append(
+            f"{len(pair.flipped)} documents flipped: {up} improved, {down} worsened"
+            + (f", {mixed} changed failure class only" if mixed else "")
+        )
     rest = [m for m in pair.metrics if m not in better and m not in worse and m.delta]
     if rest:
         moves = ", ".join(f"{m.metric} {m.delta:+.3f}" for m in rest if m.delta is not None)
@@ -197,3 +198,16 @@ def doc_views(runs: list[RunData]) -> list[DocView]:
             )
         )
     return out
+
+
+def _direction(doc: FlippedDoc) -> int:
+    """+1 improved, -1 worsened, 0 neither: scores first, then failing versus not failing."""
+    score = max(doc.claim_f1_b - doc.claim_f1_a, doc.attributed_f1_b - doc.attributed_f1_a)
+    drop = min(doc.claim_f1_b - doc.claim_f1_a, doc.attributed_f1_b - doc.attributed_f1_a)
+    if score > 0 and drop >= 0:
+        return 1
+    if drop < 0 and score <= 0:
+        return -1
+    if (doc.failure_a is None) != (doc.failure_b is None):
+        return 1 if doc.failure_b is None else -1
+    return 0
