@@ -9,6 +9,7 @@ correct prediction into a miss.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Iterable
@@ -23,7 +24,15 @@ from harness.errors import UserInputError
 from harness.schemas import load_published
 from harness.scoring.text import normalise
 
-__all__ = ["MAX_DOCUMENT_CHARS", "check_doc_id", "load_documents", "load_gold", "read_gold_file"]
+__all__ = [
+    "MAX_DOCUMENT_CHARS",
+    "check_doc_id",
+    "documents_hash",
+    "gold_hash",
+    "load_documents",
+    "load_gold",
+    "read_gold_file",
+]
 
 MAX_DOCUMENT_CHARS = 2_000_000
 _SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
@@ -182,3 +191,19 @@ def load_gold(folder: Path, documents: Iterable[Document]) -> dict[str, GoldDocu
                 )
         gold[doc.id] = entry
     return gold
+
+
+def documents_hash(documents: Iterable[Document]) -> str:
+    """Identity of a document set (ids and texts), as recorded in run manifests."""
+    digest = hashlib.sha256()
+    for doc in sorted(documents, key=lambda d: d.id):
+        digest.update(doc.id.encode() + b"\0" + doc.text.encode() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def gold_hash(gold: dict[str, GoldDocument]) -> str:
+    """Identity of the gold a run was scored against, as recorded in run manifests."""
+    digest = hashlib.sha256()
+    for doc_id in sorted(gold):
+        digest.update(gold[doc_id].model_dump_json().encode())
+    return digest.hexdigest()[:16]

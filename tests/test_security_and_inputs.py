@@ -100,10 +100,10 @@ def test_api_key_is_sent_as_bearer_and_never_written(
     assert "[REDACTED]" in fatal.stderr
     assert "[REDACTED]" in read_json(corpus.results / "revoked" / "manifest.json")["error"]
 
-    # leaky: manifest, predictions, scores, metrics; revoked (stopped): manifest, predictions
+    # Both runs hold manifest, predictions, scores and metrics (a stopped run is still scored).
     assert (
         assert_key_nowhere(corpus.results, done.stdout, done.stderr, fatal.stdout, fatal.stderr)
-        == 6
+        == 8
     )
     headers = server.request_headers + server_401.request_headers
     assert len(headers) >= 6

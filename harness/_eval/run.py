@@ -8,11 +8,10 @@ was written, so `rescore` and `resume` go through exactly the same code as a fre
 from __future__ import annotations
 
 import asyncio
-import hashlib
+import contextlib
 import json
 import subprocess
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +21,7 @@ from harness import __version__
 from harness._eval.config import RunConfig
 from harness._eval.extract import FatalEndpointError, extract_document
 from harness.claims import Document, GoldDocument
-from harness.corpus import load_documents, load_gold
+from harness.corpus import documents_hash, gold_hash, load_documents, load_gold
 from harness.endpoints.cache import ResponseCache
 from harness.endpoints.client import CallFailed, ChatClient
 from harness.errors import EndpointError, UserInputError
@@ -76,20 +75,6 @@ def _git_commit() -> str | None:
     return out.stdout.strip() or None if out.returncode == 0 else None
 
 
-def _hash_documents(documents: Sequence[Document]) -> str:
-    digest = hashlib.sha256()
-    for doc in sorted(documents, key=lambda d: d.id):
-        digest.update(doc.id.encode() + b"\0" + doc.text.encode() + b"\0")
-    return digest.hexdigest()[:16]
-
-
-def _hash_gold(gold: dict[str, GoldDocument]) -> str:
-    digest = hashlib.sha256()
-    for doc_id in sorted(gold):
-        digest.update(gold[doc_id].model_dump_json().encode())
-    return digest.hexdigest()[:16]
-
-
 def _new_manifest(
     config: RunConfig,
     prompt: Prompt,
@@ -114,10 +99,10 @@ def _new_manifest(
         repeat=config.repeat,
         scoring=config.scoring.model_dump(),
         documents_source=str(config.docs.resolve()),
-        documents_hash=_hash_documents(documents),
+        documents_hash=documents_hash(documents),
         n_documents=len(documents),
         gold_source=str(config.gold.resolve()),
-        gold_hash=_hash_gold(gold),
+        gold_hash=gold_hash(gold),
         n_gold_documents=len(gold),
         started_at=_now(),
     )
@@ -164,6 +149,7 @@ async def _extract_all(
     folder: RunFolder,
     progress: Progress,
     totals: TokenTotals,
+    manifest: Manifest,
 ) -> None:
     queue: asyncio.Queue[Document] = asyncio.Queue()
     for doc in todo:
@@ -176,6 +162,8 @@ async def _extract_all(
         totals.requests += len(record.attempts)
         totals.http_attempts += sum(a.http_attempts for a in record.attempts)
         totals.cached += sum(a.cached for a in record.attempts)
+        if record.server_model:
+            manifest.server_model = manifest.server_model or record.server_model
         progress.advance(record)
 
     async def worker() -> None:
@@ -249,7 +237,7 @@ async def run_evaluation(
             ]
         manifest.output_mode = str(client.mode) if client.mode else manifest.output_mode
         progress.start(len(documents), len(documents) - len(todo))
-        await _extract_all(todo, prompt, client, config.reask, folder, progress, totals)
+        await _extract_all(todo, prompt, client, config.reask, folder, progress, totals, manifest)
         status = "completed"
     except FatalEndpointError as exc:
         error = f"{config.endpoint.base_url}: the endpoint rejected the run: {exc}"
@@ -264,18 +252,41 @@ async def run_evaluation(
             manifest.cache = {"path": str(cache.path), "hits": cache.hits, "misses": cache.misses}
             cache.close()
         folder.close()
-        records = folder.read_predictions()
-        manifest.server_model = next(
-            (r.server_model for r in records.values() if r.server_model), manifest.server_model
-        )
-        manifest.status, manifest.error, manifest.tokens = status, error, totals
-        if client.mode is not None:  # a capability error may have stepped down mid-run
-            manifest.output_mode = str(client.mode)
-        manifest.finished_at = _now()
-        manifest.duration_s = round((manifest.duration_s or 0) + time.perf_counter() - started, 3)
-        folder.write_manifest(manifest)
+        _finish_manifest(folder, manifest, status, error, totals, client, started)
+        if status != "completed":
+            _score_stopped_run(folder, documents, gold, config.scoring)
     scores, metrics = score_run(folder, documents, gold, config.scoring)
     return RunOutcome(folder, manifest, metrics, scores, requested=len(todo))
+
+
+def _finish_manifest(
+    folder: RunFolder,
+    manifest: Manifest,
+    status: str,
+    error: str | None,
+    totals: TokenTotals,
+    client: ChatClient,
+    started: float,
+) -> None:
+    manifest.server_model = client.server_model or manifest.server_model
+    manifest.status, manifest.error, manifest.tokens = status, error, totals
+    if client.mode is not None:  # a capability error may have stepped down mid-run
+        manifest.output_mode = str(client.mode)
+    manifest.finished_at = _now()
+    manifest.duration_s = round((manifest.duration_s or 0) + time.perf_counter() - started, 3)
+    folder.write_manifest(manifest)
+
+
+def _score_stopped_run(
+    folder: RunFolder,
+    documents: list[Document],
+    gold: dict[str, GoldDocument],
+    scoring: ScoringConfig,
+) -> None:
+    """A failed or interrupted run still gets scores (unfinished documents as `not_run`),
+    so `show` and `report` can read it; best effort, never masking the original error."""
+    with contextlib.suppress(Exception):
+        score_run(folder, documents, gold, scoring)
 
 
 def _check_resumable(
@@ -284,7 +295,7 @@ def _check_resumable(
     problems = []
     if manifest.prompt_hash != prompt.content_hash:
         problems.append(f"prompt {prompt.ref} changed since the run started")
-    if manifest.documents_hash != _hash_documents(documents):
+    if manifest.documents_hash != documents_hash(documents):
         problems.append("the documents differ from the run's")
     if manifest.model != config.endpoint.model:
         problems.append(f"model {config.endpoint.model!r} is not the run's {manifest.model!r}")

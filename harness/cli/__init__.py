@@ -57,7 +57,9 @@ for command in (
 
 
 def _sigterm(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
+    """Treat SIGTERM as Ctrl-C: inside asyncio.run the SIGINT handler cancels the main task,
+    so cleanup (manifest, local server) runs at an await point, never mid-write."""
+    signal.raise_signal(signal.SIGINT)
 
 
 def main() -> None:

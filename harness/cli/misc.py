@@ -10,7 +10,7 @@ import click
 
 from harness._eval.run import score_run
 from harness.cli.display import print_summary
-from harness.corpus import load_documents, load_gold
+from harness.corpus import gold_hash, load_documents, load_gold
 from harness.endpoints.local import DEFAULT_CONTEXT, LocalServer, parse_local_model
 from harness.errors import UserInputError
 from harness.runs import RunFolder
@@ -55,6 +55,9 @@ def rescore_command(run: Path, gold: Path | None, threshold: float | None) -> No
     gold_docs = load_gold(gold or Path(manifest.gold_source), documents)
     _, metrics = score_run(folder, documents, gold_docs, scoring)
     manifest.scoring = scoring.model_dump()
+    if gold is not None:  # the run is now scored against other gold: say so
+        manifest.gold_source, manifest.gold_hash = str(gold.resolve()), gold_hash(gold_docs)
+        manifest.n_gold_documents = len(gold_docs)
     folder.write_manifest(manifest)
     print_summary(manifest, metrics, str(run))
 

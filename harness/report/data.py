@@ -7,7 +7,6 @@ predictions plus the gold the run was scored against.
 
 from __future__ import annotations
 
-import hashlib
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from harness.claims import Document, GoldDocument, SpeakerType
-from harness.corpus import load_documents, load_gold
+from harness.corpus import gold_hash, load_documents, load_gold
 from harness.errors import HarnessError, UserInputError
 from harness.runs import Manifest, PredictionRecord, RunFolder
 from harness.scoring.document import DocScore
@@ -79,14 +78,6 @@ class Corpus:
     documents: dict[str, Document]
     gold: dict[str, GoldDocument]
     note: str | None = None
-
-
-def _gold_hash(gold: dict[str, GoldDocument]) -> str:
-    # The formula of the run manifest's gold_hash (harness._eval.run._hash_gold).
-    digest = hashlib.sha256()
-    for doc_id in sorted(gold):
-        digest.update(gold[doc_id].model_dump_json().encode())
-    return digest.hexdigest()[:16]
 
 
 def load_corpus(docs: Path, gold: Path) -> Corpus:
@@ -238,7 +229,7 @@ def load_run(path: Path, label: str, corpus: Corpus, prices: dict[str, Price] | 
         run.warnings.append(corpus.note)
     else:
         # The run hashed the gold of its own documents (the first n_documents loaded).
-        current = _gold_hash({k: corpus.gold[k] for k in scores if k in corpus.gold})
+        current = gold_hash({k: corpus.gold[k] for k in scores if k in corpus.gold})
         if current != manifest.gold_hash:
             run.warnings.append(
                 f"the gold in {manifest.gold_source} changed since this run was scored "
