@@ -2,7 +2,7 @@
 
 Run from the repository root:
 
-    python bench/scoring_scale.py [--sizes 1000,10000,100000] [--pool 256]
+    python bench/scoring_scale.py [--sizes 1000,10000,100000] [--pool 256] [--workers 0]
 
 Each synthetic document has 20 sentences; its 20 gold claims cite those sentences. The 20
 predictions: 8 cite the gold sentence verbatim with a reworded statement, 4 cite it with
@@ -20,6 +20,7 @@ Output: table on stdout and bench/out/scoring_scale.json. Load average is printe
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import resource
 import sys
@@ -32,9 +33,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _synth import load_avg, sentence, write_json
 
 from harness import Claim, GoldDocument, aggregate, score_document
-from harness.scoring.document import DocScore
+from harness.scoring.batch import ScoringTask, score_many
+from harness.scoring.document import DocScore, ScoringConfig
 
 Case = tuple[str, GoldDocument, list[Claim]]
+WORKERS = 1  # set by --workers
 
 
 def _typo(text: str, rng: random.Random) -> str:
@@ -73,9 +76,13 @@ def _peak_rss_mb() -> float:
 def run_size(n: int, pool: list[Case]) -> dict[str, Any]:
     scores: list[DocScore] = []
     started = time.perf_counter()
-    for i in range(n):
-        text, gold, predicted = pool[i % len(pool)]
-        scores.append(score_document(f"doc{i:07d}", text, gold, predicted))
+    if WORKERS == 1:
+        for i in range(n):
+            text, gold, predicted = pool[i % len(pool)]
+            scores.append(score_document(f"doc{i:07d}", text, gold, predicted))
+    else:  # the harness's own batch path (score_run uses it): chunks on every core
+        tasks = [ScoringTask(f"doc{i:07d}", *pool[i % len(pool)], None, True) for i in range(n)]
+        scores = score_many(tasks, ScoringConfig(), workers=WORKERS)
     scored = time.perf_counter() - started
     started = time.perf_counter()
     metrics = aggregate(scores)
@@ -95,7 +102,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--pool", type=int, default=256)
+    parser.add_argument("--workers", type=int, default=0,
+                        help="scoring processes: 0 = all cores (the harness default), 1 = serial")
     args = parser.parse_args()
+    global WORKERS
+    WORKERS = args.workers or (os.cpu_count() or 1)
     rng = random.Random(11)
     pool = [_case(rng) for _ in range(args.pool)]
     load_before = load_avg()

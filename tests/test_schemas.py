@@ -43,10 +43,11 @@ def nodes(node: Any) -> Iterator[dict[str, Any]]:
 
 
 def test_schema_names() -> None:
-    assert sorted(SCHEMA_MODELS) == ["extraction", "gold"]
+    assert sorted(SCHEMA_MODELS) == ["extraction", "gold", "sweep"]
     assert sorted(p.name for p in SCHEMA_DIR.glob("*.schema.json")) == [
         "extraction.schema.json",
         "gold.schema.json",
+        "sweep.schema.json",
     ]
 
 

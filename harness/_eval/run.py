@@ -29,7 +29,8 @@ from harness.prompts import Prompt, load_prompt
 from harness.runs import Manifest, PredictionRecord, RunFolder, TokenTotals
 from harness.runs.folder import new_run_id
 from harness.runs.records import ProbeRecord
-from harness.scoring.document import DocScore, ScoringConfig, score_document
+from harness.scoring.batch import ScoringTask, score_many
+from harness.scoring.document import DocScore, ScoringConfig
 from harness.scoring.metrics import Metrics, aggregate
 
 __all__ = ["Progress", "RunOutcome", "evaluate", "run_evaluation", "score_run"]
@@ -116,7 +117,7 @@ def score_run(
 ) -> tuple[list[DocScore], Metrics]:
     """Score every gold document from the stored predictions (missing ones score zero)."""
     predictions = folder.read_predictions()
-    scores = []
+    tasks = []
     for doc in documents:
         if doc.id not in gold:
             continue
@@ -124,17 +125,17 @@ def score_run(
         failure = (
             record.failure.kind if record and record.failure else None if record else "not_run"
         )
-        scores.append(
-            score_document(
+        tasks.append(
+            ScoringTask(
                 doc.id,
                 doc.text,
                 gold[doc.id],
                 record.claims or [] if record else [],
-                failure=failure,
-                valid_first_attempt=bool(record and record.valid_first_attempt),
-                config=scoring,
+                failure,
+                bool(record and record.valid_first_attempt),
             )
         )
+    scores = score_many(tasks, scoring)
     metrics = aggregate(scores)
     folder.write_scores(scores)
     folder.write_metrics(metrics)

@@ -21,6 +21,7 @@ from harness.cli.gold import gold_group, import_group
 from harness.cli.misc import rescore_command, schema_command, serve_command, show_command
 from harness.cli.report import report_command
 from harness.cli.run import run_command
+from harness.cli.sweep import sweep_command
 from harness.errors import HarnessError
 
 __all__ = ["cli", "main"]
@@ -42,6 +43,7 @@ def cli() -> None:
 
 for command in (
     run_command,
+    sweep_command,
     show_command,
     compare_command,
     report_command,

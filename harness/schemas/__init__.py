@@ -1,9 +1,10 @@
 """Published JSON Schemas, generated from the pydantic models and committed beside them.
 
-`extraction` is what a model must return; `gold` is the gold-file format. A test keeps
-the committed files equal to what the models generate. `strict_extraction_schema` is the
-variant OpenAI's strict structured outputs accept (every property required, no defaults)
-and llama.cpp's grammar compiler handles (no $ref).
+`extraction` is what a model must return; `gold` is the gold-file format; `sweep` is the
+sweep-file format (`harness sweep`). A test keeps the committed files equal to what the
+models generate. `strict_extraction_schema` is the variant OpenAI's strict structured
+outputs accept (every property required, no defaults) and llama.cpp's grammar compiler
+handles (no $ref).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from harness.claims import Extraction, GoldDocument
+from harness.sweep import SweepFile
 
 __all__ = [
     "SCHEMA_MODELS",
@@ -26,7 +28,11 @@ __all__ = [
     "strict_extraction_schema",
 ]
 
-SCHEMA_MODELS: dict[str, type[BaseModel]] = {"extraction": Extraction, "gold": GoldDocument}
+SCHEMA_MODELS: dict[str, type[BaseModel]] = {
+    "extraction": Extraction,
+    "gold": GoldDocument,
+    "sweep": SweepFile,
+}
 JsonSchema = dict[str, Any]
 
 

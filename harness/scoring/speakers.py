@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from harness.scoring.text import normalise
 
@@ -92,6 +93,7 @@ _POSSESSIVE = re.compile(r"'s\b|s'\b")
 _NON_WORD = re.compile(r"[^\w\s]")
 
 
+@lru_cache(maxsize=65536)
 def normalise_speaker(name: str) -> str:
     """Lower-case name without possessives, punctuation, leading articles or leading titles."""
     text = _NON_WORD.sub(" ", _POSSESSIVE.sub("", normalise(name)))

@@ -28,32 +28,33 @@ DEFAULT_BOOTSTRAP_SEED = 20240601
 def iter_bootstrap_weights(
     n_docs: int, resamples: int, seed: int, chunk_rows: int = 250
 ) -> Iterator[NDArray[np.float64]]:
-    """The rows of `bootstrap_weights` in chunks (same values, same order).
+    """The rows of `bootstrap_weights`, `chunk_rows` at a time.
 
-    A dense (resamples, n_docs) matrix is ~32 MB per 1,000 documents; chunks keep memory
-    flat for corpora of 100k documents.
+    Each replicate draws `n_docs` document indices uniformly with replacement and counts
+    them (one `bincount` per chunk: several times faster than `multinomial`). A dense
+    (resamples, n_docs) matrix is ~16 MB per 1,000 documents; chunks keep memory flat.
     """
     rng = np.random.default_rng(seed)
-    probabilities = np.full(n_docs, 1.0 / n_docs) if n_docs else None
     for start in range(0, resamples, chunk_rows):
         rows = min(chunk_rows, resamples - start)
-        if probabilities is None:
+        if n_docs == 0:
             yield np.zeros((rows, 0))
-        else:
-            yield rng.multinomial(n_docs, probabilities, size=rows).astype(np.float64)
+            continue
+        drawn = rng.integers(0, n_docs, size=(rows, n_docs))
+        drawn += np.arange(rows)[:, None] * n_docs
+        counts = np.bincount(drawn.ravel(), minlength=rows * n_docs)
+        yield counts.reshape(rows, n_docs).astype(np.float64)
 
 
 def bootstrap_weights(n_docs: int, resamples: int, seed: int) -> NDArray[np.float64]:
     """(resamples, n_docs) multiplicities: row b says how often each doc is drawn in replicate b.
 
     Weighted sums with these rows equal sums over resampled documents, so a whole
-    bootstrap is one matrix product instead of `resamples` Python loops.
+    bootstrap is one matrix product instead of `resamples` Python loops. Identical to the
+    concatenated chunks of `iter_bootstrap_weights` (same seed, same values).
     """
-    if n_docs == 0:
-        return np.zeros((resamples, 0))
-    rng = np.random.default_rng(seed)
-    draws = rng.multinomial(n_docs, np.full(n_docs, 1.0 / n_docs), size=resamples)
-    return draws.astype(np.float64)
+    chunks = list(iter_bootstrap_weights(n_docs, resamples, seed))
+    return np.concatenate(chunks) if chunks else np.zeros((0, n_docs))
 
 
 SumStatistic = Callable[[NDArray[np.float64], NDArray[np.float64]], NDArray[np.float64]]

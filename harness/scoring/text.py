@@ -43,8 +43,11 @@ _TOKEN = re.compile(r"\w+", re.UNICODE)
 
 def normalise(text: str) -> str:
     """NFKC, one quote style, one dash, single spaces, case-folded."""
-    # Translate before NFKC too: NFKC would turn a double prime into two single primes.
-    folded = unicodedata.normalize("NFKC", text.translate(_TRANSLATE)).translate(_TRANSLATE)
+    if text.isascii():  # NFKC is the identity on ASCII; only the backtick maps
+        folded = text.replace("`", "'")
+    else:
+        # Translate before NFKC too: NFKC would turn a double prime into two single primes.
+        folded = unicodedata.normalize("NFKC", text.translate(_TRANSLATE)).translate(_TRANSLATE)
     return _SPACE.sub(" ", folded).strip().casefold()
 
 

@@ -1,0 +1,122 @@
+"""`harness sweep SWEEP.yaml`: prompts x models x sampling parameters x repeats."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from harness._eval.sweep import CellPlan, plan_sweep, run_sweep
+from harness._eval.sweep_summary import SweepSummary, summary_rows
+from harness.cli.display import LiveProgress
+from harness.cli.run import API_DEFAULTS, LOCAL_DEFAULTS
+from harness.endpoints.cache import default_cache_dir
+from harness.sweep import Cell, expand_cells, load_sweep
+
+__all__ = ["sweep_command"]
+
+
+@click.command("sweep")
+@click.argument("sweep_file", metavar="SWEEP.yaml", type=click.Path(path_type=Path))
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="List the cells and the documents each must request; send nothing.",
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Response cache folder [default: $CLAIM_HARNESS_CACHE_DIR or the user cache dir].",
+)
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the response cache.")
+@click.option("--retry-failed", is_flag=True, help="Also redo documents that failed in a cell.")
+@click.option("--quiet", is_flag=True, help="No progress output.")
+def sweep_command(
+    sweep_file: Path,
+    dry_run: bool,
+    cache_dir: Path | None,
+    no_cache: bool,
+    retry_failed: bool,
+    quiet: bool,
+) -> None:
+    """Run every prompt on every model over a grid of sampling parameters, N times.
+
+    SWEEP.yaml is checked against `harness schema sweep`. Each cell is an ordinary run
+    folder under RESULTS/sweeps/NAME/cells/; re-running resumes existing cells (a complete
+    cell requests nothing) and the response cache answers any request made before.
+    The sweep folder gets summary.md and summary.json (headline metrics with 95% CIs).
+    """
+    sweep = load_sweep(sweep_file)
+    cells = expand_cells(sweep, sweep_file, LOCAL_DEFAULTS, API_DEFAULTS)
+    cache = None if no_cache else (cache_dir or default_cache_dir())
+    defaults = (LOCAL_DEFAULTS, API_DEFAULTS)
+    if dry_run:
+        plans = asyncio.run(plan_sweep(sweep, sweep_file, cells, defaults, cache, retry_failed))
+        _print_plan(sweep.name, plans)
+        return
+
+    def progress(index: int, cell: Cell) -> LiveProgress:
+        if not quiet:
+            click.echo(f"cell {index + 1}/{len(cells)}: {cell.id}", err=True)
+        return LiveProgress(quiet)
+
+    summary, outcomes = asyncio.run(
+        run_sweep(sweep, sweep_file, cells, defaults, cache, progress, retry_failed)
+    )
+    _print_summary(summary)
+    click.echo(f"sweep folder: {sweep.folder}")
+    requested = sum(o.requested for o in outcomes)
+    click.echo(f"documents requested in this invocation: {requested}")
+    failed = [o for o in outcomes if o.error is not None]
+    if failed:
+        error = failed[0].error
+        assert error is not None
+        message = f"{len(failed)} of {len(cells)} cells failed; {failed[0].cell.id}: {error}"
+        raise type(error)(message)  # the first failure's exit code (3: endpoint, 2: input)
+
+
+def _params(cell: Cell) -> str:
+    return " ".join(f"{k}={v}" for k, v in cell.params.model_dump(exclude_none=True).items())
+
+
+def _print_plan(name: str, plans: list[CellPlan]) -> None:
+    rows = [
+        [
+            p.cell.id,
+            p.cell.prompt,
+            p.cell.endpoint,
+            str(p.cell.repeat),
+            _params(p.cell),
+            f"{p.to_request}"
+            + ("" if p.probe_cached or not p.to_request else " (probe not cached)"),
+        ]
+        for p in plans
+    ]
+    headers = ["cell", "prompt", "endpoint", "repeat", "params", "to request"]
+    widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
+    for row in [headers, *rows]:
+        click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+    total = sum(p.to_request for p in plans)
+    n_docs = sum(p.n_docs for p in plans)
+    probes = sorted({p.cell.endpoint for p in plans if not p.probe_cached and p.to_request})
+    click.echo(
+        f"sweep {name}: {len(plans)} cells, {total} of {n_docs} cell documents to request"
+        + (f" (plus output-mode probes of: {', '.join(probes)})" if probes else "")
+        + "; re-asks may add requests"
+    )
+
+
+def _print_summary(summary: SweepSummary) -> None:
+    headers, rows = summary_rows(summary)
+    table = Table(title=f"sweep {summary.name} ({len(rows)} cells, 95% CIs)")
+    for header in headers:
+        numeric = header in ("repeat", "docs") or header in summary.metrics
+        table.add_column(header, justify="right" if numeric else "left")
+    for row in rows:
+        table.add_row(*row)
+    console = Console()
+    (console if console.is_terminal else Console(width=240)).print(table)  # no "…" in logs

@@ -1,0 +1,189 @@
+"""`harness sweep`: cells as ordinary runs, resume on re-run, the cache, dry run, errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from harness.fakes import GoldAnswerer, ScriptedServer
+from harness.schemas import load_published
+from harness.sweep import SweepFile
+from tests.conftest import HARNESS, REPO, Corpus, RunCli, cli_env, read_json
+
+HEADLINE = ("claim_f1", "attributed_f1", "speaker_accuracy", "grounding_rate", "schema_valid_rate")
+
+
+def sweep_cli(run_cli: RunCli, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*HARNESS, "sweep", *args],
+        cwd=run_cli.cwd,
+        env=cli_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def write_sweep(corpus: Corpus, tmp_path: Path, **changes: Any) -> Path:
+    data: dict[str, Any] = {
+        "name": "grid",
+        "docs": str(corpus.docs),
+        "gold": str(corpus.gold),
+        "prompts_dir": str(REPO / "prompts"),
+        "results": str(corpus.results),
+        "endpoints": {},
+        "prompts": ["extract@v1", "extract@v2"],
+        "models": ["a", "b"],
+        "params": {"temperature": 0.0, "max_tokens": 256},
+        **changes,
+    }
+    path = tmp_path / "sweep.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def servers(
+    corpus: Corpus, scripted_server: Callable[..., ScriptedServer]
+) -> dict[str, ScriptedServer]:
+    return {
+        name: scripted_server(GoldAnswerer(corpus.documents, corpus.gold_docs)) for name in "ab"
+    }
+
+
+def endpoints(servers: dict[str, ScriptedServer]) -> dict[str, Any]:
+    return {n: {"base_url": s.base_url, "model": f"model-{n}"} for n, s in servers.items()}
+
+
+def counts(servers: dict[str, ScriptedServer]) -> dict[str, int]:
+    return {n: len(s.requests) for n, s in servers.items()}
+
+
+def test_two_by_two_sweep_resumes_and_caches(
+    corpus: Corpus, run_cli: RunCli, servers: dict[str, ScriptedServer], tmp_path: Path
+) -> None:
+    n = len(corpus.documents)
+    path = write_sweep(corpus, tmp_path, endpoints=endpoints(servers))
+    first = sweep_cli(run_cli, str(path), "--quiet")
+    assert first.returncode == 0, first.stderr
+    assert counts(servers) == {"a": 1 + 2 * n, "b": 1 + 2 * n}  # one probe per endpoint
+    folder = corpus.results / "sweeps" / "grid"
+    cells = sorted(p.name for p in (folder / "cells").iterdir())
+    assert len(cells) == 4
+    for cell in cells:
+        assert (folder / "cells" / cell / "metrics.json").is_file()
+        assert read_json(folder / "cells" / cell / "manifest.json")["status"] == "completed"
+    summary = read_json(folder / "summary.json")
+    assert [c["id"] for c in summary["cells"]] == sorted(cells, key=lambda c: (c[:10], c[11]))
+    for cell in summary["cells"]:
+        assert set(cell["metrics"]) == set(HEADLINE)
+        assert cell["metrics"]["claim_f1"]["value"] == 1.0  # the server answers with gold
+        assert cell["status"] == "completed" and cell["n_docs"] == n
+    markdown = (folder / "summary.md").read_text()
+    assert markdown.count("| extract-") == 4 and "1.000 [1.00, 1.00]" in markdown
+    assert "documents requested in this invocation: 12" in first.stdout
+
+    before = (folder / "summary.json").read_bytes(), (folder / "summary.md").read_bytes()
+    again = sweep_cli(run_cli, str(path), "--quiet")
+    assert again.returncode == 0, again.stderr
+    assert counts(servers) == {"a": 1 + 2 * n, "b": 1 + 2 * n}  # nothing reached a server
+    assert sorted(p.name for p in (folder / "cells").iterdir()) == cells  # resumed, no copies
+    assert ((folder / "summary.json").read_bytes(), (folder / "summary.md").read_bytes()) == before
+    assert "documents requested in this invocation: 0" in again.stdout
+
+    # One cell's temperature changes: exactly that cell's documents are requested again.
+    override = {"prompt": "extract@v1", "endpoint": "b", "params": {"temperature": 0.5}}
+    write_sweep(corpus, tmp_path, endpoints=endpoints(servers), overrides=[override])
+    changed = sweep_cli(run_cli, str(path), "--quiet")
+    assert changed.returncode == 0, changed.stderr
+    assert counts(servers) == {"a": 1 + 2 * n, "b": 1 + 3 * n}
+    new = {c["id"]: c for c in read_json(folder / "summary.json")["cells"]}
+    assert len(new) == 4 and len(set(new) - set(cells)) == 1
+    (new_id,) = set(new) - set(cells)
+    assert new_id.startswith("extract-v1-b-") and new[new_id]["params"]["temperature"] == 0.5
+
+
+def test_dry_run_counts_without_requesting(
+    corpus: Corpus, run_cli: RunCli, servers: dict[str, ScriptedServer], tmp_path: Path
+) -> None:
+    n = len(corpus.documents)
+    path = write_sweep(corpus, tmp_path, endpoints=endpoints(servers))
+    planned = sweep_cli(run_cli, str(path), "--dry-run")
+    assert planned.returncode == 0, planned.stderr
+    rows = [line for line in planned.stdout.splitlines() if line.startswith("extract-")]
+    assert len(rows) == 4
+    assert all(row.endswith(f"{n} (probe not cached)") for row in rows), rows
+    assert f"4 cells, {4 * n} of {4 * n} cell documents to request" in planned.stdout
+    assert counts(servers) == {"a": 0, "b": 0}
+    assert not (corpus.results / "sweeps").exists()
+
+    assert sweep_cli(run_cli, str(path), "--quiet").returncode == 0
+    after = counts(servers)
+    replanned = sweep_cli(run_cli, str(path), "--dry-run")
+    rows = [line for line in replanned.stdout.splitlines() if line.startswith("extract-")]
+    assert len(rows) == 4 and all(row.endswith(" 0") for row in rows), rows
+    # A new cell whose answers are cached (another sweep name = fresh folders) needs nothing.
+    write_sweep(corpus, tmp_path, endpoints=endpoints(servers), name="copy")
+    copied = sweep_cli(run_cli, str(path), "--dry-run")
+    assert f"4 cells, 0 of {4 * n} cell documents to request" in copied.stdout, copied.stdout
+    # ... and a changed temperature needs all of that endpoint's documents.
+    write_sweep(
+        corpus, tmp_path, endpoints=endpoints(servers), name="copy", params={"temperature": 0.3}
+    )
+    hot = sweep_cli(run_cli, str(path), "--dry-run")
+    assert f"4 cells, {4 * n} of {4 * n} cell documents to request" in hot.stdout, hot.stdout
+    assert "probe not cached" not in hot.stdout
+    assert counts(servers) == after
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"params": {"tempreature": [0.5]}}, "$.params: Additional properties"),
+        ({"repeats": 0}, "$.repeats: 0 is less than the minimum of 1"),
+        ({"models": ["a", "c"]}, "$.models[1]: unknown endpoint 'c'"),
+        ({"overrides": [{"endpoint": "z", "params": {}}]}, "$.overrides[0].endpoint"),
+    ],
+)
+def test_invalid_sweep_file_is_one_line_with_file_and_path(
+    corpus: Corpus,
+    run_cli: RunCli,
+    servers: dict[str, ScriptedServer],
+    tmp_path: Path,
+    changes: dict[str, Any],
+    expected: str,
+) -> None:
+    path = write_sweep(corpus, tmp_path, endpoints=endpoints(servers), **changes)
+    done = sweep_cli(run_cli, str(path), "--dry-run")
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {path}: "), lines
+    assert expected in lines[0]
+    assert counts(servers) == {"a": 0, "b": 0}
+
+
+def test_unknown_endpoint_key_names_its_path(
+    corpus: Corpus, run_cli: RunCli, servers: dict[str, ScriptedServer], tmp_path: Path
+) -> None:
+    spec = endpoints(servers)
+    spec["a"]["concurency"] = 2
+    path = write_sweep(corpus, tmp_path, endpoints=spec)
+    done = sweep_cli(run_cli, str(path))
+    assert done.returncode == 2
+    assert "$.endpoints.a: Additional properties are not allowed ('concurency'" in done.stderr
+
+
+def test_example_sweep_file_is_valid() -> None:
+    value = yaml.safe_load((REPO / "sweeps" / "example.yaml").read_text())
+    sweep = SweepFile.model_validate(value)
+    assert sweep.endpoints["smol"].local and sweep.limit == 2
+    schema = load_published("sweep")
+    assert schema["additionalProperties"] is False
+    assert json.dumps(schema) == json.dumps(load_published("sweep"))
