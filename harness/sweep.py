@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from harness.errors import UserInputError
 
 if TYPE_CHECKING:  # harness.schemas publishes SweepFile's schema: modules importing it
-    from harness.endpoints.client import SamplingParams  # (endpoints, prompts) load late
+    from harness.endpoints.settings import SamplingParams  # (endpoints, prompts) load late
 
 __all__ = ["Cell", "KindDefaults", "SweepFile", "config_hash", "expand_cells", "load_sweep"]
 
@@ -218,7 +218,7 @@ def expand_cells(
     sweep: SweepFile, path: Path, local: KindDefaults, api: KindDefaults
 ) -> list[Cell]:
     """Every cell in a stable order: prompt, endpoint, params grid, repeat."""
-    from harness.endpoints.client import SamplingParams
+    from harness.endpoints.settings import SamplingParams
     from harness.prompts import load_prompt
 
     refs: list[str] = []

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from harness.endpoints.client import Endpoint, OutputMode, SamplingParams
+from harness.endpoints.settings import Endpoint, OutputMode, SamplingParams
 from harness.scoring.document import ScoringConfig
 
 __all__ = ["RunConfig"]

@@ -23,8 +23,9 @@ from harness._eval.sweep_summary import SweepSummary, build_summary, write_summa
 from harness.claims import Document
 from harness.corpus import load_documents
 from harness.endpoints.cache import CacheKey
-from harness.endpoints.client import LADDER, ChatClient, Endpoint, OutputMode
+from harness.endpoints.client import ChatClient
 from harness.endpoints.local import DEFAULT_CONTEXT, LocalServer, file_sha256, parse_local_model
+from harness.endpoints.settings import LADDER, Endpoint, OutputMode
 from harness.errors import HarnessError, UserInputError
 from harness.prompts import load_prompt
 from harness.runs import RunFolder

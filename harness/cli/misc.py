@@ -8,7 +8,6 @@ from pathlib import Path
 
 import click
 
-from harness._eval.run import score_run
 from harness.cli.display import print_summary
 from harness.corpus import gold_hash, load_documents, load_gold
 from harness.endpoints.local import DEFAULT_CONTEXT, LocalServer, parse_local_model
@@ -46,6 +45,8 @@ def show_command(run: Path) -> None:
 )
 def rescore_command(run: Path, gold: Path | None, threshold: float | None) -> None:
     """Recompute scores and metrics from stored predictions, without calling any model."""
+    from harness._eval.run import score_run  # the engine (and openai) only when needed
+
     folder = RunFolder.open(run)
     manifest = folder.read_manifest()
     scoring = ScoringConfig.model_validate(manifest.scoring)

@@ -11,11 +11,10 @@ from typing import Any
 import click
 
 from harness._eval.config import RunConfig
-from harness._eval.run import run_evaluation
 from harness.cli.display import LiveProgress, print_summary
 from harness.endpoints.cache import default_cache_dir
-from harness.endpoints.client import Endpoint, OutputMode, SamplingParams
 from harness.endpoints.local import DEFAULT_CONTEXT, LocalServer, parse_local_model
+from harness.endpoints.settings import Endpoint, OutputMode, SamplingParams
 from harness.errors import UserInputError
 from harness.runs.folder import new_run_id
 from harness.scoring.document import ScoringConfig
@@ -294,6 +293,8 @@ async def _run(
                 "(--all for the full corpus)",
                 err=True,
             )
+        from harness._eval.run import run_evaluation  # the engine loads openai: only here
+
         outcome = await run_evaluation(
             config, api_key, LiveProgress(quiet), resume=resume, retry_failed=retry_failed
         )

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
 from rich.table import Table
 
-from harness._eval.sweep import CellPlan, plan_sweep, run_sweep
 from harness._eval.sweep_summary import SweepSummary, summary_rows
 from harness.cli.display import LiveProgress
 from harness.cli.run import API_DEFAULTS, LOCAL_DEFAULTS
 from harness.endpoints.cache import default_cache_dir
 from harness.sweep import Cell, expand_cells, load_sweep
+
+if TYPE_CHECKING:
+    from harness._eval.sweep import CellPlan
 
 __all__ = ["sweep_command"]
 
@@ -54,6 +57,8 @@ def sweep_command(
     cells = expand_cells(sweep, sweep_file, LOCAL_DEFAULTS, API_DEFAULTS)
     cache = None if no_cache else (cache_dir or default_cache_dir())
     defaults = (LOCAL_DEFAULTS, API_DEFAULTS)
+    from harness._eval.sweep import plan_sweep, run_sweep  # the engine loads openai: only here
+
     if dry_run:
         plans = asyncio.run(plan_sweep(sweep, sweep_file, cells, defaults, cache, retry_failed))
         _print_plan(sweep.name, plans)

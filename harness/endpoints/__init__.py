@@ -1,5 +1,9 @@
-"""The only package that talks to a model server."""
+"""The only package that talks to a model server.
 
-from harness.endpoints.client import ChatClient, Endpoint, OutputMode, SamplingParams
+`settings` holds plain values (Endpoint, SamplingParams, OutputMode); `client` the call
+itself (and the openai SDK, imported only when a model is actually called).
+"""
 
-__all__ = ["ChatClient", "Endpoint", "OutputMode", "SamplingParams"]
+from harness.endpoints.settings import LADDER, Endpoint, OutputMode, SamplingParams
+
+__all__ = ["LADDER", "Endpoint", "OutputMode", "SamplingParams"]

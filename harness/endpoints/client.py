@@ -12,17 +12,17 @@ import hashlib
 import json
 import time
 from dataclasses import dataclass, field
-from enum import StrEnum
 from functools import cache
 from typing import Any
 
 import openai
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
 
 from harness.endpoints.cache import CacheKey, ResponseCache
 from harness.endpoints.limiter import AdaptiveLimiter
 from harness.endpoints.retry import RetryPolicy, is_capability_error, is_transient
+from harness.endpoints.settings import LADDER, Endpoint, OutputMode, SamplingParams
 from harness.failures import Failure, FailureClass
 from harness.schemas import strict_extraction_schema
 from harness.secrets import redact
@@ -46,45 +46,6 @@ _CONTEXT_MARKERS = (
     "too many tokens",
     "exceed context",
 )
-
-
-class OutputMode(StrEnum):
-    JSON_SCHEMA = "json_schema"
-    JSON_OBJECT = "json_object"
-    PROMPT = "prompt"
-
-
-LADDER = (OutputMode.JSON_SCHEMA, OutputMode.JSON_OBJECT, OutputMode.PROMPT)
-
-
-class SamplingParams(BaseModel):
-    """Everything sent to the model that can change its answer (and so the cache key)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    temperature: float = Field(0.0, ge=0, le=2)
-    max_tokens: int = Field(1024, ge=1)
-    top_p: float | None = Field(None, gt=0, le=1)
-    seed: int | None = None
-    frequency_penalty: float | None = Field(None, ge=-2, le=2)
-    presence_penalty: float | None = Field(None, ge=-2, le=2)
-    repeat_penalty: float | None = Field(None, gt=0, description="llama.cpp extension")
-
-
-class Endpoint(BaseModel):
-    """Where and how to reach a model; never holds the API key."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    base_url: str
-    model: str
-    timeout_s: float = Field(120.0, gt=0)
-    concurrency: int = Field(4, ge=1)
-    max_attempts: int = Field(4, ge=1)
-    backoff_max_s: float = Field(20.0, ge=0, description="cap of one backoff sleep")
-    identity: str | None = Field(
-        None,
-        description="stable name for cache keys when base_url is not (a local server's "
-        "random port): e.g. 'local:<gguf sha256>'",
-    )
 
 
 class CallResult(BaseModel):

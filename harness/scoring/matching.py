@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.optimize import linear_sum_assignment
 
 from harness.scoring.grounding import Grounding
 from harness.scoring.text import tokens
@@ -158,6 +157,8 @@ def match_claims(
     """Best one-to-one assignment; only pairs with similarity >= threshold are kept."""
     if not predicted or not gold:
         return []
+    from scipy.optimize import linear_sum_assignment  # slow to import; only scoring needs it
+
     scores = similarity_matrix(predicted, gold)
     admissible = np.where(scores >= threshold, scores, 0.0)
     rows, cols = linear_sum_assignment(admissible, maximize=True)
