@@ -7,18 +7,12 @@ from pathlib import Path
 
 import click
 
+from harness.cli.options import cache_dir_option
 from harness.endpoints.cache import ResponseCache, default_cache_dir
 from harness.errors import UserInputError
 from harness.runs import RunFolder
 
 __all__ = ["cache_group"]
-
-_DIR = click.option(
-    "--cache-dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=None,
-    help="[default: $CLAIM_HARNESS_CACHE_DIR or the user cache dir]",
-)
 
 
 def _open(cache_dir: Path | None) -> ResponseCache:
@@ -31,7 +25,7 @@ def cache_group() -> None:
 
 
 @cache_group.command("stats")
-@_DIR
+@cache_dir_option
 def stats_command(cache_dir: Path | None) -> None:
     """Where the cache is, how many answers it holds and how often they were reused."""
     stats = _open(cache_dir).stats()
@@ -43,7 +37,7 @@ def stats_command(cache_dir: Path | None) -> None:
 
 
 @cache_group.command("clear")
-@_DIR
+@cache_dir_option
 @click.option(
     "--probes-only",
     is_flag=True,
@@ -58,7 +52,7 @@ def clear_command(cache_dir: Path | None, probes_only: bool) -> None:
 @cache_group.command("explain")
 @click.argument("run", type=click.Path(path_type=Path, exists=True, file_okay=False))
 @click.argument("doc_id")
-@_DIR
+@cache_dir_option
 def explain_command(run: Path, doc_id: str, cache_dir: Path | None) -> None:
     """Show the cache key parts of every request made for DOC_ID in RUN."""
     record = RunFolder.open(run).read_predictions().get(doc_id)

@@ -17,27 +17,11 @@ from rich.progress import (
 from rich.table import Table
 
 from harness.runs import Manifest, PredictionRecord
-from harness.scoring.metrics import HEADLINE_METRICS, Metrics
+from harness.scoring.metrics import HEADLINE_METRICS, METRIC_ORDER, Metrics
 
 __all__ = ["LiveProgress", "print_summary"]
 
-_ORDER = (
-    "claim_precision",
-    "claim_recall",
-    "claim_f1",
-    "attributed_precision",
-    "attributed_recall",
-    "attributed_f1",
-    "speaker_accuracy",
-    "speaker_type_accuracy",
-    "quote_type_accuracy",
-    "via_accuracy",
-    "grounding_rate",
-    "schema_valid_rate",
-    "first_attempt_valid_rate",
-    "claim_f1_macro",
-    "attributed_f1_macro",
-)
+_ORDER = (*METRIC_ORDER, "claim_f1_macro", "attributed_f1_macro")
 
 
 class LiveProgress:

@@ -12,6 +12,7 @@ import click
 
 from harness._eval.config import RunConfig
 from harness.cli.display import LiveProgress, print_summary
+from harness.cli.options import cache_options
 from harness.endpoints.cache import default_cache_dir
 from harness.endpoints.local import DEFAULT_CONTEXT, LocalServer, parse_local_model
 from harness.endpoints.settings import Endpoint, OutputMode, SamplingParams
@@ -172,13 +173,7 @@ API_DEFAULTS = Defaults(
     show_default=True,
     help="Context window of the local model server.",
 )
-@click.option(
-    "--cache-dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=None,
-    help="Response cache folder [default: $CLAIM_HARNESS_CACHE_DIR or the user cache dir].",
-)
-@click.option("--no-cache", is_flag=True, help="Neither read nor write the response cache.")
+@cache_options
 @click.option("--run-id", default=None, help="Name the run folder (default: time-prompt-random).")
 @click.option(
     "--resume",

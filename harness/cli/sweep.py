@@ -12,6 +12,7 @@ from rich.table import Table
 
 from harness._eval.sweep_summary import SweepSummary, summary_rows
 from harness.cli.display import LiveProgress
+from harness.cli.options import cache_options
 from harness.cli.run import API_DEFAULTS, LOCAL_DEFAULTS
 from harness.endpoints.cache import default_cache_dir
 from harness.sweep import Cell, expand_cells, load_sweep
@@ -29,13 +30,7 @@ __all__ = ["sweep_command"]
     is_flag=True,
     help="List the cells and the documents each must request; send nothing.",
 )
-@click.option(
-    "--cache-dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=None,
-    help="Response cache folder [default: $CLAIM_HARNESS_CACHE_DIR or the user cache dir].",
-)
-@click.option("--no-cache", is_flag=True, help="Neither read nor write the response cache.")
+@cache_options
 @click.option("--retry-failed", is_flag=True, help="Also redo documents that failed in a cell.")
 @click.option("--quiet", is_flag=True, help="No progress output.")
 def sweep_command(

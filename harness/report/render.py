@@ -26,25 +26,9 @@ from harness.report.data import (
 )
 from harness.report.views import doc_views, verdicts
 from harness.runs import RunFolder, write_atomic
-from harness.scoring.metrics import HEADLINE_METRICS
+from harness.scoring.metrics import HEADLINE_METRICS, METRIC_ORDER
 
 __all__ = ["METRIC_ORDER", "ReportOptions", "build_report", "write_report"]
-
-METRIC_ORDER = (
-    "claim_precision",
-    "claim_recall",
-    "claim_f1",
-    "attributed_precision",
-    "attributed_recall",
-    "attributed_f1",
-    "speaker_accuracy",
-    "speaker_type_accuracy",
-    "quote_type_accuracy",
-    "via_accuracy",
-    "grounding_rate",
-    "schema_valid_rate",
-    "first_attempt_valid_rate",
-)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from harness.scoring.stats import (
 
 __all__ = [
     "HEADLINE_METRICS",
+    "METRIC_ORDER",
     "MetricValue",
     "Metrics",
     "aggregate",
@@ -96,6 +97,23 @@ def per_document_metrics(counts: Array) -> dict[str, Array]:
     empty_p = np.where(_col(counts, "n_gold_required") > 0, 0.0, 1.0)
     return _metrics_from(counts, empty_precision=empty_p, empty_recall=1.0, empty_accuracy=np.nan)
 
+
+METRIC_ORDER = (
+    "claim_precision",
+    "claim_recall",
+    "claim_f1",
+    "attributed_precision",
+    "attributed_recall",
+    "attributed_f1",
+    "speaker_accuracy",
+    "speaker_type_accuracy",
+    "quote_type_accuracy",
+    "via_accuracy",
+    "grounding_rate",
+    "schema_valid_rate",
+    "first_attempt_valid_rate",
+)
+"""The order in which every table (terminal, Markdown, HTML) lists the micro metrics."""
 
 _MACRO = (
     "claim_precision",
