@@ -17,10 +17,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
+import numpy as np
+
 from harness import __version__
 from harness._eval.config import RunConfig
 from harness._eval.extract import FatalEndpointError, extract_document
-from harness.claims import Document, GoldDocument
+from harness.claims import Claim, Document, GoldDocument
 from harness.corpus import documents_hash, gold_hash, load_documents, load_gold
 from harness.endpoints.cache import ResponseCache
 from harness.endpoints.client import CallFailed, ChatClient
@@ -31,7 +33,7 @@ from harness.runs.folder import new_run_id
 from harness.runs.records import ProbeRecord
 from harness.scoring.batch import ScoringTask, score_many
 from harness.scoring.document import DocScore, ScoringConfig
-from harness.scoring.metrics import Metrics, aggregate
+from harness.scoring.metrics import FIELDS, Metrics, aggregate_counts, counts_row
 
 __all__ = ["Progress", "RunOutcome", "evaluate", "run_evaluation", "score_run"]
 
@@ -53,8 +55,11 @@ class RunOutcome:
     folder: RunFolder
     manifest: Manifest
     metrics: Metrics
-    scores: list[DocScore]
     requested: int
+
+    def scores(self) -> list[DocScore]:
+        """Per-document scores, read from the run folder (they are not kept in memory)."""
+        return self.folder.read_scores()
 
 
 def _now() -> str:
@@ -109,37 +114,43 @@ def _new_manifest(
     )
 
 
+_SCORING_BATCH = 5000
+
+
 def score_run(
     folder: RunFolder,
     documents: list[Document],
     gold: dict[str, GoldDocument],
     scoring: ScoringConfig,
-) -> tuple[list[DocScore], Metrics]:
-    """Score every gold document from the stored predictions (missing ones score zero)."""
-    predictions = folder.read_predictions()
-    tasks = []
-    for doc in documents:
-        if doc.id not in gold:
-            continue
-        record = predictions.get(doc.id)
-        failure = (
-            record.failure.kind if record and record.failure else None if record else "not_run"
-        )
-        tasks.append(
-            ScoringTask(
-                doc.id,
-                doc.text,
-                gold[doc.id],
-                record.claims or [] if record else [],
-                failure,
-                bool(record and record.valid_first_attempt),
-            )
-        )
-    scores = score_many(tasks, scoring)
-    metrics = aggregate(scores)
-    folder.write_scores(scores)
+) -> Metrics:
+    """Score every gold document from the stored predictions (missing ones score zero).
+
+    Memory stays proportional to what scoring needs: per document only its parsed claims
+    and failure are kept from the predictions (never raw responses), scores are streamed
+    to scores.jsonl in batches, and metrics come from the per-document count rows.
+    """
+    outcomes: dict[str, tuple[list[Claim], str | None, bool]] = {}
+    for doc_id, record in folder.iter_outcomes():
+        failure = str(record.failure.kind) if record.failure else None
+        outcomes[doc_id] = (record.claims or [], failure, record.valid_first_attempt)
+    scored = [doc for doc in documents if doc.id in gold]
+    rows: list[list[float]] = []
+    failures: dict[str, int] = {}
+    with folder.scores_writer() as write:
+        for start in range(0, len(scored), _SCORING_BATCH):
+            tasks = []
+            for doc in scored[start : start + _SCORING_BATCH]:
+                claims, failure, first = outcomes.pop(doc.id, ([], "not_run", False))
+                tasks.append(ScoringTask(doc.id, doc.text, gold[doc.id], claims, failure, first))
+            for score in score_many(tasks, scoring):
+                write(score)
+                rows.append(counts_row(score))
+                if score.failure is not None:
+                    failures[score.failure] = failures.get(score.failure, 0) + 1
+    counts = np.array(rows, dtype=float).reshape(len(rows), len(FIELDS))
+    metrics = aggregate_counts(counts, failures)
     folder.write_metrics(metrics)
-    return scores, metrics
+    return metrics
 
 
 async def _extract_all(
@@ -256,8 +267,8 @@ async def run_evaluation(
         _finish_manifest(folder, manifest, status, error, totals, client, started)
         if status != "completed":
             _score_stopped_run(folder, documents, gold, config.scoring)
-    scores, metrics = score_run(folder, documents, gold, config.scoring)
-    return RunOutcome(folder, manifest, metrics, scores, requested=len(todo))
+    metrics = score_run(folder, documents, gold, config.scoring)
+    return RunOutcome(folder, manifest, metrics, requested=len(todo))
 
 
 def _finish_manifest(

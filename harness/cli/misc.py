@@ -54,7 +54,7 @@ def rescore_command(run: Path, gold: Path | None, threshold: float | None) -> No
         scoring = scoring.model_copy(update={"match_threshold": threshold})
     documents = load_documents(Path(manifest.documents_source))[: manifest.n_documents]
     gold_docs = load_gold(gold or Path(manifest.gold_source), documents)
-    _, metrics = score_run(folder, documents, gold_docs, scoring)
+    metrics = score_run(folder, documents, gold_docs, scoring)
     manifest.scoring = scoring.model_dump()
     if gold is not None:  # the run is now scored against other gold: say so
         manifest.gold_source, manifest.gold_hash = str(gold.resolve()), gold_hash(gold_docs)

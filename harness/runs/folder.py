@@ -12,7 +12,8 @@ import os
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
@@ -137,7 +138,37 @@ class RunFolder:
         return records
 
     def write_scores(self, scores: list[DocScore]) -> None:
-        write_atomic(self.path / SCORES, "".join(s.model_dump_json() + "\n" for s in scores))
+        with self.scores_writer() as write:
+            for score in scores:
+                write(score)
+
+    @contextmanager
+    def scores_writer(self) -> Iterator[Callable[[DocScore], None]]:
+        """Stream scores to a temporary file, renamed over scores.jsonl only when complete."""
+        fd, tmp = tempfile.mkstemp(dir=self.path, prefix=f".{SCORES}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+
+                def write(score: DocScore) -> None:
+                    handle.write(score.model_dump_json() + "\n")
+
+                yield write
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, self.path / SCORES)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def iter_outcomes(self) -> Iterator[tuple[str, PredictionRecord]]:
+        """Every record in file order (later records of a document supersede earlier ones);
+        lets callers keep only what they need instead of every raw response."""
+        for line in _lines(self.path / PREDICTIONS):
+            try:
+                yield (record := PredictionRecord.model_validate_json(line)).doc_id, record
+            except ValidationError:
+                continue
 
     def read_scores(self) -> list[DocScore]:
         return [DocScore.model_validate_json(line) for line in _lines(self.path / SCORES)]

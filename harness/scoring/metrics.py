@@ -26,7 +26,9 @@ __all__ = [
     "MetricValue",
     "Metrics",
     "aggregate",
+    "aggregate_counts",
     "counts_matrix",
+    "counts_row",
     "per_document_metrics",
 ]
 
@@ -142,6 +144,10 @@ class Metrics(BaseModel):
     bootstrap: dict[str, int | float]
 
 
+def counts_row(score: DocScore) -> list[float]:
+    return [float(getattr(score.counts, f)) for f in FIELDS]
+
+
 def counts_matrix(scores: Sequence[DocScore]) -> Array:
     return np.array([[getattr(s.counts, f) for f in FIELDS] for s in scores], dtype=float).reshape(
         len(scores), len(FIELDS)
@@ -169,7 +175,25 @@ def aggregate(
     alpha: float = 0.05,
 ) -> Metrics:
     """Micro and macro metrics with percentile bootstrap CIs over documents."""
-    counts = counts_matrix(scores)
+    failures: dict[str, int] = {}
+    for s in scores:
+        if s.failure is not None:
+            failures[s.failure] = failures.get(s.failure, 0) + 1
+    return aggregate_counts(
+        counts_matrix(scores), failures, resamples=resamples, seed=seed, alpha=alpha
+    )
+
+
+def aggregate_counts(
+    counts: Array,
+    failures: dict[str, int],
+    *,
+    resamples: int = DEFAULT_RESAMPLES,
+    seed: int = DEFAULT_BOOTSTRAP_SEED,
+    alpha: float = 0.05,
+) -> Metrics:
+    """`aggregate` from the (documents, DocCounts fields) matrix alone: large runs stream
+    their scores to disk and keep only these rows."""
     n = counts.shape[0]
     per_doc = per_document_metrics(counts)
     macro_values = {name: per_doc[name] for name in _MACRO}
@@ -184,10 +208,6 @@ def aggregate(
     for name, doc_values in macro_values.items():
         point[f"{name}_macro"] = _weighted_nanmean(doc_values, np.ones((1, n)))[0]
     table: dict[str, tuple[Array, Array]] = {k: (point[k], boot[k]) for k in point}
-    failures: dict[str, int] = {}
-    for s in scores:
-        if s.failure is not None:
-            failures[s.failure] = failures.get(s.failure, 0) + 1
     values = {}
     for name, (estimate, samples) in table.items():
         lo, hi = _interval(samples, alpha) if n else (None, None)
