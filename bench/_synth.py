@@ -1,12 +1,14 @@
 """Shared helpers for the bench/ scripts: synthetic corpora, a fixed reply, a raw server.
 
-Not a benchmark itself. Imported by `bench/overhead.py`, `bench/memory.py` and
-`bench/scoring_scale.py` (run them from the repository root: `python bench/<name>.py`).
+Not a benchmark itself. Imported by `bench/overhead.py`, `bench/memory.py`,
+`bench/scoring_scale.py`, `bench/cache.py` and `bench/local_model.py` (run them from the
+repository root: `python bench/<name>.py`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -61,18 +63,31 @@ def sentence(rng: random.Random) -> tuple[str, dict[str, Any]]:
     return text, claim
 
 
-def write_corpus(folder: Path, n_docs: int, seed: int = 7) -> tuple[Path, Path]:
-    """`n_docs` short documents (COMMON_SENTENCE + 2 unique sentences) and their gold."""
+def write_corpus(
+    folder: Path, n_docs: int, seed: int = 7, as_txt: bool = False
+) -> tuple[Path, Path]:
+    """`n_docs` short documents (COMMON_SENTENCE + 2 unique sentences) and their gold.
+
+    Documents go to one docs.jsonl, or with `as_txt` to a docs/ folder of <id>.txt files
+    (same texts): load_documents refuses a .jsonl larger than 8 MB (~33k of these
+    documents), since it reads the file with the per-document size cap.
+    """
     rng = random.Random(seed)
-    docs = folder / "docs.jsonl"
+    docs = folder / ("docs" if as_txt else "docs.jsonl")
     gold = folder / "gold"
     gold.mkdir(parents=True, exist_ok=True)
-    with docs.open("w", encoding="utf-8") as handle:
+    if as_txt:
+        docs.mkdir(parents=True, exist_ok=True)
+    with contextlib.ExitStack() as stack:
+        handle = None if as_txt else stack.enter_context(docs.open("w", encoding="utf-8"))
         for i in range(n_docs):
             doc_id = f"doc{i:07d}"
             pairs = [sentence(rng) for _ in range(2)]
             text = " ".join([COMMON_SENTENCE, *(s for s, _ in pairs)])
-            handle.write(json.dumps({"id": doc_id, "text": text}) + "\n")
+            if handle is None:
+                (docs / f"{doc_id}.txt").write_text(text, encoding="utf-8")
+            else:
+                handle.write(json.dumps({"id": doc_id, "text": text}) + "\n")
             claims = [FIXED_CLAIM | {"speaker_aliases": [], "required": True}]
             claims += [c | {"speaker_aliases": [], "required": True} for _, c in pairs]
             (gold / f"{doc_id}.json").write_text(
@@ -105,7 +120,8 @@ class RawServer:
     """A minimal keep-alive HTTP/1.1 server on asyncio (own thread, own loop).
 
     Answers every POST with the same fixed completion; no JSON parsing of the request,
-    no request log. Used to check whether ScriptedServer is the bottleneck.
+    no request log; counts the requests it answered (`requests`). Used to check whether
+    ScriptedServer is the bottleneck.
     """
 
     def __init__(self, content: str = FIXED_REPLY) -> None:
@@ -120,6 +136,7 @@ class RawServer:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server: asyncio.Server | None = None
         self.port = 0
+        self.requests = 0  # POSTs answered (read from other threads: a plain int is fine)
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     @property
@@ -136,6 +153,7 @@ class RawServer:
                         length = int(line[15:].strip())
                 if length:
                     await reader.readexactly(length)
+                self.requests += 1
                 writer.write(self._response)
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError):

@@ -3,15 +3,26 @@
 Run from the repository root:
 
     python bench/memory.py [--docs 50000] [--concurrency 64] [--server raw|scripted]
+                           [--timeout S] [--tracemalloc N] [--docs-format jsonl|txt]
     python bench/memory.py --docs 5000,10000      # several sizes + linear extrapolation
+    python bench/memory.py --docs 5000 --tracemalloc 15   # + top allocations at the end
 
 The parent writes the synthetic corpus (short documents + gold) and serves a fixed valid
 answer on 127.0.0.1 (`raw`: minimal asyncio server; `scripted`: the project's
 ScriptedServer); each run_evaluation (concurrency C, json_object forced, reask 0,
 predictions streamed to disk in a temp results dir) runs in a fresh subprocess, so the
 peak RSS (resource.getrusage ru_maxrss of that child) is the run's own: interpreter +
-imports + documents + gold + in-flight requests + scoring + aggregate. A baseline child
-that only imports the harness is measured too. Target: peak RSS < 500 MB at 50k docs.
+imports + documents + gold + in-flight requests + scoring + aggregate. score_run scores
+in worker processes from 2,000 documents (harness/scoring/batch.py): their peak is reported
+apart (`children peak`: ru_maxrss of RUSAGE_CHILDREN in the run's process = the largest
+single worker; forked workers count the pages they share with the parent too). The
+`total peak` column is an upper bound: own peak + workers x children peak.
+A baseline child that only imports the harness is measured too. With --tracemalloc N the
+run is traced (8 frames: several times slower; tracemalloc's bookkeeping inflates RSS)
+and the N largest allocation sites (charged to their innermost harness/ frame) alive when
+score_many starts (documents, gold, predictions read back and scoring tasks all held) and
+when run_evaluation returns (RunOutcome still referenced), plus the traced peak, are shown.
+Target: peak RSS < 500 MB at 50k docs.
 With several sizes, peak RSS is fitted linearly and extrapolated to 50k.
 Output: table on stdout and bench/out/memory.json. Load average is printed.
 """
@@ -21,11 +32,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import resource
 import subprocess
 import sys
 import tempfile
 import time
+import tracemalloc
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +47,35 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _synth import FIXED_REPLY, REPO, RawServer, load_avg, write_corpus, write_json
 
 
-def _child(base_url: str, docs: Path, gold: Path, results: Path, concurrency: int) -> None:
+def _rss_mb(who: int) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024
+
+
+def _rss_now_mb() -> float:
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * resource.getpagesize() / 2**20
+
+
+def _top_allocations(snapshot: tracemalloc.Snapshot, n: int) -> list[dict[str, Any]]:
+    """Largest sites, each charged to its innermost frame in harness/ (else the allocator)."""
+    prefix = str(REPO) + "/"
+    sizes: dict[str, list[int]] = {}
+    for stat in snapshot.statistics("traceback"):
+        frames = list(stat.traceback)
+        inner = next((f for f in reversed(frames) if "/harness/" in f.filename), frames[-1])
+        where = f"{inner.filename.replace(prefix, '')}:{inner.lineno}"
+        entry = sizes.setdefault(where, [0, 0])
+        entry[0] += stat.size
+        entry[1] += stat.count
+    top = sorted(sizes.items(), key=lambda item: -item[1][0])[:n]
+    return [{"where": where, "mb": size / 2**20, "count": count} for where, (size, count) in top]
+
+
+def _child(
+    base_url: str, docs: Path, gold: Path, results: Path, concurrency: int, trace: int = 0
+) -> None:
+    if trace:
+        tracemalloc.start(8)
     from harness import Endpoint, RunConfig, run_evaluation
     from harness.endpoints.client import OutputMode
 
@@ -54,29 +95,55 @@ def _child(base_url: str, docs: Path, gold: Path, results: Path, concurrency: in
         output_mode=OutputMode.JSON_OBJECT,
         reask=0,
     )
+    at_scoring: dict[str, Any] = {}
+    if trace:
+        import harness._eval.run as run_module
+
+        score_many = getattr(run_module, "score_many")  # noqa: B009
+
+        def traced_score_many(tasks: Any, scoring: Any, workers: int | None = None) -> Any:
+            # Snapshot when scoring starts: documents, gold, every prediction read back
+            # and the scoring tasks are all alive here, just before the worker pool.
+            current, _ = tracemalloc.get_traced_memory()
+            at_scoring["traced_mb"] = current / 2**20
+            at_scoring["rss_now_mb"] = _rss_now_mb()
+            at_scoring["top"] = _top_allocations(tracemalloc.take_snapshot(), trace)
+            return score_many(tasks, scoring, workers)
+
+        setattr(run_module, "score_many", traced_score_many)  # noqa: B010
     started = time.perf_counter()
     outcome = asyncio.run(run_evaluation(config, None))
-    print(
-        json.dumps(
-            {
-                "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                "wall_s": time.perf_counter() - started,
-                "extract_s": outcome.manifest.duration_s,
-                "failures": outcome.metrics.failures,
-                "n_docs": outcome.metrics.n_docs,
-            }
-        )
-    )
+    wall = time.perf_counter() - started
+    result: dict[str, Any] = {
+        "peak_rss_mb": _rss_mb(resource.RUSAGE_SELF),
+        "children_peak_rss_mb": _rss_mb(resource.RUSAGE_CHILDREN),
+        "workers": os.cpu_count() or 1,
+        "wall_s": wall,
+        "extract_s": outcome.manifest.duration_s,
+        "failures": outcome.metrics.failures,
+        "n_docs": outcome.metrics.n_docs,
+        "predictions_mb": (outcome.folder.path / "predictions.jsonl").stat().st_size / 1e6,
+    }
+    if trace:
+        current, peak = tracemalloc.get_traced_memory()
+        result["traced_current_mb"] = current / 2**20
+        result["traced_peak_mb"] = peak / 2**20
+        result["top_allocations"] = _top_allocations(tracemalloc.take_snapshot(), trace)
+        result["at_scoring_start"] = at_scoring
+    print(json.dumps(result))
 
 
-def _run_child(args: list[str]) -> dict[str, Any]:
+def _run_child(args: list[str], timeout: float | None = None) -> dict[str, Any]:
     out = subprocess.run(
         [sys.executable, __file__, "--child", *args],
         capture_output=True,
         text=True,
-        check=True,
+        check=False,
         cwd=REPO,
+        timeout=timeout,
     )
+    if out.returncode != 0:
+        raise SystemExit(f"run child failed ({out.returncode}):\n{out.stderr[-4000:]}")
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
 
@@ -96,16 +163,24 @@ def main() -> None:
     parser.add_argument("--docs", default="50000", help="one size or a comma list")
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--server", choices=("raw", "scripted"), default="raw")
-    parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--docs-format",
+        choices=("jsonl", "txt"),
+        default="jsonl",
+        help="txt: a folder of .txt files (load_documents rejects a .jsonl over 8 MB)",
+    )
+    parser.add_argument("--timeout", type=float, default=None, help="seconds per run child")
+    parser.add_argument("--tracemalloc", type=int, default=0, metavar="N", help="top N sites")
+    parser.add_argument("--child", nargs=6, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        url, docs, gold, results, conc = args.child
-        _child(url, Path(docs), Path(gold), Path(results), int(conc))
+        url, docs, gold, results, conc, trace = args.child
+        _child(url, Path(docs), Path(gold), Path(results), int(conc), int(trace))
         return
 
     sizes = [int(s) for s in args.docs.split(",")]
     load_before = load_avg()
-    baseline = _run_child(["", "-", "-", "-", "0"])
+    baseline = _run_child(["", "-", "-", "-", "0", "0"])
     rows = []
     with (
         tempfile.TemporaryDirectory(prefix="bench-memory-") as tmp_name,
@@ -113,7 +188,7 @@ def main() -> None:
     ):
         for n in sizes:
             folder = Path(tmp_name) / str(n)
-            docs, gold = write_corpus(folder, n)
+            docs, gold = write_corpus(folder, n, as_txt=args.docs_format == "txt")
             result = _run_child(
                 [
                     server.base_url,
@@ -121,7 +196,9 @@ def main() -> None:
                     str(gold),
                     str(folder / "results"),
                     str(args.concurrency),
-                ]
+                    str(args.tracemalloc),
+                ],
+                args.timeout,
             )
             result["docs"] = n
             rows.append(result)
@@ -134,12 +211,32 @@ def main() -> None:
     load_after = load_avg()
     print(f"server={args.server} concurrency={args.concurrency}; load avg before: {load_before}")
     print(f"baseline child (imports only): {baseline['peak_rss_mb']:.0f} MB")
-    print(f"{'docs':>8} {'peak RSS MB':>12} {'wall s':>8} {'extract s':>10} {'failures':>9}")
+    print(
+        f"{'docs':>8} {'own peak MB':>12} {'children peak MB':>17} {'total peak MB':>14}"
+        f" {'wall s':>8} {'extract s':>10} {'failures':>9} {'preds MB':>9}"
+    )
     for r in rows:
+        r["total_peak_upper_mb"] = r["peak_rss_mb"] + r["workers"] * r["children_peak_rss_mb"]
         print(
-            f"{r['docs']:>8} {r['peak_rss_mb']:>12.0f} {r['wall_s']:>8.1f} {r['extract_s']:>10.1f}"
-            f" {sum(r['failures'].values()):>9}"
+            f"{r['docs']:>8} {r['peak_rss_mb']:>12.0f} {r['children_peak_rss_mb']:>17.0f}"
+            f" {r['total_peak_upper_mb']:>14.0f} {r['wall_s']:>8.1f} {r['extract_s']:>10.1f}"
+            f" {sum(r['failures'].values()):>9} {r['predictions_mb']:>9.1f}"
         )
+        if "top_allocations" in r:
+            print(
+                f"  tracemalloc ({r['docs']} docs): peak {r['traced_peak_mb']:.0f} MB,"
+                f" alive at the end {r['traced_current_mb']:.0f} MB; top sites:"
+            )
+            for a in r["top_allocations"]:
+                print(f"    {a['mb']:>8.1f} MB {a['count']:>9} blocks  {a['where']}")
+            start = r.get("at_scoring_start") or {}
+            if start:
+                print(
+                    f"  tracemalloc when scoring starts: {start['traced_mb']:.0f} MB traced,"
+                    f" RSS then {start['rss_now_mb']:.0f} MB; top sites:"
+                )
+                for a in start["top"]:
+                    print(f"    {a['mb']:>8.1f} MB {a['count']:>9} blocks  {a['where']}")
     if fit:
         print(
             f"linear fit: {fit['mb_per_1k_docs']:.1f} MB per 1k docs ->"
@@ -151,6 +248,8 @@ def main() -> None:
         {
             "server": args.server,
             "concurrency": args.concurrency,
+            "docs_format": args.docs_format,
+            "tracemalloc": args.tracemalloc,
             "baseline": baseline,
             "rows": rows,
             "fit": fit,

@@ -102,8 +102,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--pool", type=int, default=256)
-    parser.add_argument("--workers", type=int, default=0,
-                        help="scoring processes: 0 = all cores (the harness default), 1 = serial")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="scoring processes: 0 = all cores (the harness default), 1 = serial",
+    )
     args = parser.parse_args()
     global WORKERS
     WORKERS = args.workers or (os.cpu_count() or 1)

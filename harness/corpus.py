@@ -108,6 +108,10 @@ def _from_records(records: Iterable[dict[str, Any]], where: str) -> list[Documen
             raise UserInputError(f"{where}: record {line_no}: id: duplicate id {doc.id!r}")
         if not doc.text.strip():
             raise UserInputError(f"{where}: record {line_no}: text: the document is empty")
+        if len(doc.text) > MAX_DOCUMENT_CHARS:
+            raise UserInputError(
+                f"{where}: record {line_no}: text: {len(doc.text)} characters is larger than "
+                "any news article")
         seen.add(doc.id)
         documents.append(doc)
     if not documents:
@@ -115,8 +119,23 @@ def _from_records(records: Iterable[dict[str, Any]], where: str) -> list[Documen
     return documents
 
 
+def _jsonl_lines(path: Path) -> Iterable[tuple[int, str]]:
+    """Lines of a JSONL corpus, streamed: a corpus file may be far larger than a document."""
+    try:
+        with path.open("rb") as handle:
+            for line_no, raw in enumerate(handle, start=1):
+                try:
+                    yield line_no, raw.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    raise UserInputError(
+                        f"{path}: line {line_no}: not UTF-8 (byte {exc.start}): convert it first"
+                    ) from exc
+    except OSError as exc:
+        raise UserInputError(f"{path}: cannot read: {exc.strerror}") from exc
+
+
 def _jsonl_records(path: Path) -> Iterable[dict[str, Any]]:
-    for line_no, line in enumerate(_read_text(path).splitlines(), start=1):
+    for line_no, line in _jsonl_lines(path):
         if not line.strip():
             continue
         try:

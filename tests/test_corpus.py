@@ -80,7 +80,7 @@ def test_missing_and_wrong_sources(tmp_path: Path) -> None:
     fails(tmp_path / "d.csv", "expected a folder, a .jsonl file or a dataset")
     (tmp_path / "empty").mkdir()
     fails(tmp_path / "empty", "empty: no .txt documents found")
-    fails(write_jsonl(tmp_path / "none.jsonl"), "none.jsonl: the document is empty")
+    fails(write_jsonl(tmp_path / "none.jsonl"), "none.jsonl: no documents")
 
 
 def test_empty_documents(tmp_path: Path) -> None:
@@ -103,7 +103,7 @@ def test_non_utf8(tmp_path: Path) -> None:
     (folder / "a.meta.json").write_bytes(b'{"title": "Caf\xe9"}')
     fails(folder, f"{folder / 'a.meta.json'}: not UTF-8 (byte 14)")
     (tmp_path / "d.jsonl").write_bytes(b'{"id": "a", "text": "\xff"}\n')
-    fails(tmp_path / "d.jsonl", "d.jsonl: not UTF-8 (byte 21)")
+    fails(tmp_path / "d.jsonl", "d.jsonl: line 1: not UTF-8 (byte 21)")
 
 
 @pytest.mark.parametrize("bad_id", ["../x", "a/b", "..", ".hidden", "a..b", "a b", "x" * 201])
@@ -219,3 +219,14 @@ def test_read_gold_file_alone(tmp_path: Path) -> None:
     assert (gold.doc_id, [f.value for f in gold.unannotated]) == ("a", ["quote_type"])
     with pytest.raises(UserInputError, match="--gold: no such folder"):
         load_gold(tmp_path / "missing", [])
+
+
+def test_large_jsonl_corpus_is_not_mistaken_for_a_large_document(tmp_path: Path) -> None:
+    # The per-document size limit must apply to each record, not to the corpus file.
+    path = tmp_path / "big.jsonl"
+    text = "Officials said the bridge will reopen in May. " * 200  # ~9 KB per document
+    with path.open("w", encoding="utf-8") as handle:
+        for i in range(1000):
+            handle.write(json.dumps({"id": f"d{i}", "text": text}) + "\n")
+    assert path.stat().st_size > 8_000_000
+    assert len(load_documents(path)) == 1000
