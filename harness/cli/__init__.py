@@ -21,6 +21,7 @@ from harness.cli.gold import gold_group, import_group
 from harness.cli.misc import rescore_command, schema_command, serve_command, show_command
 from harness.cli.report import report_command
 from harness.cli.run import run_command
+from harness.cli.scripted import serve_scripted_command
 from harness.cli.sweep import sweep_command
 from harness.errors import HarnessError
 
@@ -51,6 +52,7 @@ for command in (
     export_command,
     schema_command,
     serve_command,
+    serve_scripted_command,
     cache_group,
     gold_group,
     import_group,
