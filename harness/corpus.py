@@ -13,6 +13,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,9 @@ from harness.scoring.text import normalise
 
 __all__ = [
     "MAX_DOCUMENT_CHARS",
+    "GoldSet",
     "check_doc_id",
+    "check_gold",
     "documents_hash",
     "gold_hash",
     "load_documents",
@@ -111,7 +114,8 @@ def _from_records(records: Iterable[dict[str, Any]], where: str) -> list[Documen
         if len(doc.text) > MAX_DOCUMENT_CHARS:
             raise UserInputError(
                 f"{where}: record {line_no}: text: {len(doc.text)} characters is larger than "
-                "any news article")
+                "any news article"
+            )
         seen.add(doc.id)
         documents.append(doc)
     if not documents:
@@ -226,3 +230,33 @@ def gold_hash(gold: dict[str, GoldDocument]) -> str:
     for doc_id in sorted(gold):
         digest.update(gold[doc_id].model_dump_json().encode())
     return digest.hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class GoldSet:
+    """Gold that was checked up front but is loaded on demand.
+
+    A run must reject bad gold before it sends any request, yet a 50,000-document run
+    should not hold every parsed gold file in memory while it waits for the model:
+    `check_gold` validates everything and keeps only ids and the hash; `load` re-reads the
+    files a scoring batch needs.
+    """
+
+    folder: Path
+    doc_ids: frozenset[str]
+    digest: str
+
+    def load(self, documents: Iterable[Document]) -> dict[str, GoldDocument]:
+        return load_gold(self.folder, [d for d in documents if d.id in self.doc_ids])
+
+
+def check_gold(folder: Path, documents: Iterable[Document]) -> GoldSet:
+    """Validate the gold of `documents` (as `load_gold`) without keeping it."""
+    digest = hashlib.sha256()
+    ids: list[str] = []
+    for doc in sorted(documents, key=lambda d: d.id):
+        entry = load_gold(folder, [doc]).get(doc.id)
+        if entry is not None:
+            digest.update(entry.model_dump_json().encode())
+            ids.append(doc.id)
+    return GoldSet(folder, frozenset(ids), digest.hexdigest()[:16])

@@ -22,8 +22,8 @@ import numpy as np
 from harness import __version__
 from harness._eval.config import RunConfig
 from harness._eval.extract import FatalEndpointError, extract_document
-from harness.claims import Claim, Document, GoldDocument
-from harness.corpus import documents_hash, gold_hash, load_documents, load_gold
+from harness.claims import Claim, Document
+from harness.corpus import GoldSet, check_gold, documents_hash, load_documents
 from harness.endpoints.cache import ResponseCache
 from harness.endpoints.client import CallFailed, ChatClient
 from harness.errors import EndpointError, UserInputError
@@ -86,7 +86,7 @@ def _new_manifest(
     prompt: Prompt,
     run_id: str,
     documents: list[Document],
-    gold: dict[str, GoldDocument],
+    gold: GoldSet,
 ) -> Manifest:
     return Manifest(
         run_id=run_id,
@@ -108,8 +108,8 @@ def _new_manifest(
         documents_hash=documents_hash(documents),
         n_documents=len(documents),
         gold_source=str(config.gold.resolve()),
-        gold_hash=gold_hash(gold),
-        n_gold_documents=len(gold),
+        gold_hash=gold.digest,
+        n_gold_documents=len(gold.doc_ids),
         started_at=_now(),
     )
 
@@ -120,7 +120,7 @@ _SCORING_BATCH = 5000
 def score_run(
     folder: RunFolder,
     documents: list[Document],
-    gold: dict[str, GoldDocument],
+    gold: GoldSet,
     scoring: ScoringConfig,
 ) -> Metrics:
     """Score every gold document from the stored predictions (missing ones score zero).
@@ -133,15 +133,19 @@ def score_run(
     for doc_id, record in folder.iter_outcomes():
         failure = str(record.failure.kind) if record.failure else None
         outcomes[doc_id] = (record.claims or [], failure, record.valid_first_attempt)
-    scored = [doc for doc in documents if doc.id in gold]
+    scored = [doc for doc in documents if doc.id in gold.doc_ids]
     rows: list[list[float]] = []
     failures: dict[str, int] = {}
     with folder.scores_writer() as write:
         for start in range(0, len(scored), _SCORING_BATCH):
+            batch = scored[start : start + _SCORING_BATCH]
+            batch_gold = gold.load(batch)
             tasks = []
-            for doc in scored[start : start + _SCORING_BATCH]:
+            for doc in batch:
                 claims, failure, first = outcomes.pop(doc.id, ([], "not_run", False))
-                tasks.append(ScoringTask(doc.id, doc.text, gold[doc.id], claims, failure, first))
+                tasks.append(
+                    ScoringTask(doc.id, doc.text, batch_gold[doc.id], claims, failure, first)
+                )
             for score in score_many(tasks, scoring):
                 write(score)
                 rows.append(counts_row(score))
@@ -208,7 +212,7 @@ async def run_evaluation(
     progress = progress or _Silent()
     prompt = load_prompt(config.prompt, config.prompts_dir)
     documents = load_documents(config.docs)[: config.limit]
-    gold = load_gold(config.gold, documents)
+    gold = check_gold(config.gold, documents)  # bad gold stops us before any request
     prompt.render(documents[0])  # a template error stops us before any request
     if resume is not None:
         folder = RunFolder.open(resume)
@@ -292,7 +296,7 @@ def _finish_manifest(
 def _score_stopped_run(
     folder: RunFolder,
     documents: list[Document],
-    gold: dict[str, GoldDocument],
+    gold: GoldSet,
     scoring: ScoringConfig,
 ) -> None:
     """A failed or interrupted run still gets scores (unfinished documents as `not_run`),

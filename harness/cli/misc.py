@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from harness.cli.display import print_summary
-from harness.corpus import gold_hash, load_documents, load_gold
+from harness.corpus import check_gold, load_documents
 from harness.endpoints.local import DEFAULT_CONTEXT, LocalServer, parse_local_model
 from harness.errors import UserInputError
 from harness.runs import RunFolder
@@ -53,12 +53,12 @@ def rescore_command(run: Path, gold: Path | None, threshold: float | None) -> No
     if threshold is not None:
         scoring = scoring.model_copy(update={"match_threshold": threshold})
     documents = load_documents(Path(manifest.documents_source))[: manifest.n_documents]
-    gold_docs = load_gold(gold or Path(manifest.gold_source), documents)
-    metrics = score_run(folder, documents, gold_docs, scoring)
+    gold_set = check_gold(gold or Path(manifest.gold_source), documents)
+    metrics = score_run(folder, documents, gold_set, scoring)
     manifest.scoring = scoring.model_dump()
     if gold is not None:  # the run is now scored against other gold: say so
-        manifest.gold_source, manifest.gold_hash = str(gold.resolve()), gold_hash(gold_docs)
-        manifest.n_gold_documents = len(gold_docs)
+        manifest.gold_source, manifest.gold_hash = str(gold.resolve()), gold_set.digest
+        manifest.n_gold_documents = len(gold_set.doc_ids)
     folder.write_manifest(manifest)
     print_summary(manifest, metrics, str(run))
 
