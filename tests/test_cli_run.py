@@ -237,3 +237,29 @@ def test_concurrent_capability_errors_step_down_one_rung(
     assert {r["mode"] for r in read_jsonl(run / "predictions.jsonl")} == {"json_object"}
     assert [r.response_format for r in server.requests].count("json_object") == 3
     assert None not in [r.response_format for r in server.requests]  # never fell to prompt
+
+
+def test_context_overflow_is_recorded_not_retried(
+    corpus: Corpus, run_cli: RunCli, scripted_server: Start
+) -> None:
+    # OpenAI's and vLLM's wording for a prompt longer than the model's context window.
+    big = corpus.documents[0].id
+    answerer = GoldAnswerer(corpus.documents, corpus.gold_docs)
+
+    def script(request: ChatRequest) -> Reply:
+        if answerer.doc_id_for(request) == big:
+            return Reply(
+                status=400,
+                error_message="This model's maximum context length is "
+                "8192 tokens. However, you requested 9100 tokens.",
+            )
+        return answerer(request)
+
+    server = scripted_server(script)
+    done = run_cli("run", "--base-url", server.base_url, "--model", "m", "--run-id", "ctx")
+    assert done.returncode == 0, done.stderr
+    records = {r["doc_id"]: r for r in read_jsonl(corpus.results / "ctx" / "predictions.jsonl")}
+    assert records[big]["failure"]["kind"] == "context_overflow"
+    assert records[big]["failure"]["fault"] == "user"
+    assert records[big]["attempts"][0]["http_attempts"] == 1  # a 400 is never retried
+    assert read_json(corpus.results / "ctx" / "metrics.json")["failures"] == {"context_overflow": 1}
