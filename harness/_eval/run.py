@@ -22,7 +22,7 @@ import numpy as np
 from harness import __version__
 from harness._eval.config import RunConfig
 from harness._eval.extract import FatalEndpointError, extract_document
-from harness.claims import Claim, Document
+from harness.claims import Document, GoldDocument
 from harness.corpus import GoldSet, check_gold, documents_hash, load_documents
 from harness.endpoints.cache import ResponseCache
 from harness.endpoints.client import CallFailed, ChatClient
@@ -125,14 +125,11 @@ def score_run(
 ) -> Metrics:
     """Score every gold document from the stored predictions (missing ones score zero).
 
-    Memory stays proportional to what scoring needs: per document only its parsed claims
-    and failure are kept from the predictions (never raw responses), scores are streamed
-    to scores.jsonl in batches, and metrics come from the per-document count rows.
+    Memory stays proportional to one batch: predictions are indexed by file offset and
+    read back batch by batch, gold is loaded per batch, scores are streamed to
+    scores.jsonl, and metrics come from the per-document count rows.
     """
-    outcomes: dict[str, tuple[list[Claim], str | None, bool]] = {}
-    for doc_id, record in folder.iter_outcomes():
-        failure = str(record.failure.kind) if record.failure else None
-        outcomes[doc_id] = (record.claims or [], failure, record.valid_first_attempt)
+    offsets = folder.index_predictions()
     scored = [doc for doc in documents if doc.id in gold.doc_ids]
     rows: list[list[float]] = []
     failures: dict[str, int] = {}
@@ -142,10 +139,8 @@ def score_run(
             batch_gold = gold.load(batch)
             tasks = []
             for doc in batch:
-                claims, failure, first = outcomes.pop(doc.id, ([], "not_run", False))
-                tasks.append(
-                    ScoringTask(doc.id, doc.text, batch_gold[doc.id], claims, failure, first)
-                )
+                record = folder.read_prediction_at(offsets[doc.id]) if doc.id in offsets else None
+                tasks.append(_task(doc, batch_gold[doc.id], record))
             for score in score_many(tasks, scoring):
                 write(score)
                 rows.append(counts_row(score))
@@ -273,6 +268,15 @@ async def run_evaluation(
             _score_stopped_run(folder, documents, gold, config.scoring)
     metrics = score_run(folder, documents, gold, config.scoring)
     return RunOutcome(folder, manifest, metrics, requested=len(todo))
+
+
+def _task(doc: Document, gold: GoldDocument, record: PredictionRecord | None) -> ScoringTask:
+    if record is None:  # never requested, or lost with the requests in flight at a crash
+        return ScoringTask(doc.id, doc.text, gold, [], "not_run", False)
+    failure = str(record.failure.kind) if record.failure else None
+    return ScoringTask(
+        doc.id, doc.text, gold, record.claims or [], failure, record.valid_first_attempt
+    )
 
 
 def _finish_manifest(

@@ -8,6 +8,7 @@ line, and a document recorded twice keeps its last record, so resume never dupli
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 import time
@@ -161,14 +162,30 @@ class RunFolder:
             Path(tmp).unlink(missing_ok=True)
             raise
 
-    def iter_outcomes(self) -> Iterator[tuple[str, PredictionRecord]]:
-        """Every record in file order (later records of a document supersede earlier ones);
-        lets callers keep only what they need instead of every raw response."""
-        for line in _lines(self.path / PREDICTIONS):
+    def index_predictions(self) -> dict[str, int]:
+        """Byte offset of each document's last complete record: a large run reads back only
+        the records a scoring batch needs, never every raw response at once."""
+        index: dict[str, int] = {}
+        path = self.path / PREDICTIONS
+        if not path.exists():
+            return index
+        with path.open("rb") as handle:
+            offset = 0
+            for line in handle:
+                if line.endswith(b"\n"):
+                    doc_id = _doc_id_of(line)
+                    if doc_id is not None:
+                        index[doc_id] = offset
+                offset += len(line)
+        return index
+
+    def read_prediction_at(self, offset: int) -> PredictionRecord | None:
+        with (self.path / PREDICTIONS).open("rb") as handle:
+            handle.seek(offset)
             try:
-                yield (record := PredictionRecord.model_validate_json(line)).doc_id, record
+                return PredictionRecord.model_validate_json(handle.readline())
             except ValidationError:
-                continue
+                return None
 
     def read_scores(self) -> list[DocScore]:
         return [DocScore.model_validate_json(line) for line in _lines(self.path / SCORES)]
@@ -181,6 +198,16 @@ class RunFolder:
         if not path.exists():
             raise UserInputError(f"{path}: the run has no metrics yet (did it finish?)")
         return Metrics.model_validate_json(path.read_text(encoding="utf-8"))
+
+
+def _doc_id_of(line: bytes) -> str | None:
+    """The doc_id of a JSON line without parsing the whole record (it is the first key)."""
+    try:
+        start = line.index(b'"doc_id":') + len(b'"doc_id":')
+        value = json.JSONDecoder().raw_decode(line[start:].decode("utf-8").lstrip())[0]
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return value if isinstance(value, str) else None
 
 
 def _lines(path: Path) -> Iterator[str]:
