@@ -22,7 +22,7 @@ from harness.fakes import Script, ScriptedServer
 REPO = Path(__file__).resolve().parents[1]
 HARNESS = [sys.executable, "-c", "from harness.cli import main; main()"]
 SEED_IDS = ("000_10ba7ebf5372380a", "001_a9b8bfead3ee556a", "005_aca6751eb9f1ba1c")
-API_KEY = "sk-test-harness-key-0123456789"
+API_KEY = "fake-test-key-harness-0123456789"
 
 
 @dataclass(frozen=True)
