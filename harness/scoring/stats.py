@@ -25,16 +25,21 @@ DEFAULT_RESAMPLES = 2000
 DEFAULT_BOOTSTRAP_SEED = 20240601
 
 
+_CHUNK_CELLS = 1_000_000  # ~8 MB per array per chunk, whatever the corpus size
+
+
 def iter_bootstrap_weights(
-    n_docs: int, resamples: int, seed: int, chunk_rows: int = 250
+    n_docs: int, resamples: int, seed: int, chunk_rows: int | None = None
 ) -> Iterator[NDArray[np.float64]]:
     """The rows of `bootstrap_weights`, `chunk_rows` at a time.
 
     Each replicate draws `n_docs` document indices uniformly with replacement and counts
-    them (one `bincount` per chunk: several times faster than `multinomial`). A dense
-    (resamples, n_docs) matrix is ~16 MB per 1,000 documents; chunks keep memory flat.
+    them (one `bincount` per chunk: several times faster than `multinomial`). Chunks hold
+    about a million cells, so memory stays flat however many documents; the values do not
+    depend on the chunking (the generator's stream is consumed in the same order).
     """
     rng = np.random.default_rng(seed)
+    chunk_rows = chunk_rows or max(1, min(250, _CHUNK_CELLS // max(n_docs, 1)))
     for start in range(0, resamples, chunk_rows):
         rows = min(chunk_rows, resamples - start)
         if n_docs == 0:
