@@ -80,14 +80,22 @@ def _config(base_url: str, docs: Path, gold: Path, results: Path, concurrency: i
     )
 
 
-def _request_bodies(config: RunConfig) -> list[dict[str, Any]]:
-    """The exact kwargs the harness sends, one per document (built outside the timing)."""
+_TYPED = ("model", "messages", "temperature", "max_tokens")
+
+
+def _request_kwargs(config: RunConfig) -> list[dict[str, Any]]:
+    """`create` kwargs sending the harness's exact body, one per document (built outside
+    the timing). The schema-bearing `response_format` goes in `extra_body`, as a careful
+    user would pass it: as a typed argument the SDK would walk the whole schema per call."""
     prompt = load_prompt(config.prompt, config.prompts_dir)
     client = ChatClient(config.endpoint, "no-key", config.params, mode=OutputMode.JSON_OBJECT)
-    return [
-        client._request(prompt.render(doc).messages(), OutputMode.JSON_OBJECT)
-        for doc in load_documents(config.docs)
-    ]
+    kwargs = []
+    for doc in load_documents(config.docs):
+        body = client._request(prompt.render(doc).messages(), OutputMode.JSON_OBJECT)
+        typed = {k: body.pop(k) for k in _TYPED}
+        kwargs.append({**typed, "extra_body": body})
+    asyncio.run(client.close())
+    return kwargs
 
 
 async def _bare(base_url: str, bodies: list[dict[str, Any]], concurrency: int) -> float:
@@ -151,7 +159,7 @@ def main() -> None:
         for kind in args.servers.split(","):
             with _server(kind) as server:
                 config = _config(server.base_url, docs, gold, results, args.concurrency)
-                bodies = _request_bodies(config)
+                bodies = _request_kwargs(config)
                 asyncio.run(_bare(server.base_url, bodies[:200], args.concurrency))  # warm-up
                 bare_s: list[float] = []
                 phase_s: list[float] = []

@@ -48,9 +48,18 @@ EXPECTED: dict[str, tuple[str | None, int]] = {
     "invalid": ("parse", 2),  # the re-ask is invalid too
     "schema": ("schema", 2),
     "err400": ("rejected", 1),
+    # 200 answers that are not chat completions: the server's fault, named, not retried
+    "html_page": ("server_error", 1),
+    "broken_json": ("server_error", 1),
+    "not_completion": ("server_error", 1),
     "ok": (None, 1),
 }
 FAULTS = [name for name in EXPECTED if name != "ok"]
+MALFORMED_MESSAGE = {
+    "html_page": "reply is not a JSON object: '<html>upstream down</html>'",
+    "broken_json": "reply is not valid JSON",
+    "not_completion": "reply is not a chat completion: $.choices: Input should be a valid list",
+}
 
 
 def fault_of(index: int) -> str:
@@ -135,6 +144,11 @@ class FaultScript:
             "reset": lambda: Reply(reset=True),
             "err400": lambda: Reply(status=400, error_message="unsupported parameter"),
             "schema": lambda: TRANSFORMS["schema_error"](answer),
+            "html_page": lambda: Reply(
+                raw_body=b"<html>upstream down</html>", headers={"Content-Type": "text/html"}
+            ),
+            "broken_json": lambda: Reply(raw_body=b'{"choices": [{"mess'),
+            "not_completion": lambda: Reply(raw_body=b'{"choices": "none today"}'),
             "ok": lambda: Reply(content=answer),
         }
         if fault in replies:
@@ -189,6 +203,8 @@ def test_two_hundred_documents_through_faults(
         assert sum(a["http_attempts"] for a in record["attempts"]) == requests, doc_id
         if fault == "fenced" or fault == "prose":
             assert record["repairs"] == [{"fenced": "fenced", "prose": "prose_wrapped"}[fault]]
+        if fault in MALFORMED_MESSAGE:
+            assert MALFORMED_MESSAGE[fault] in record["failure"]["message"], record["failure"]
         if fault == "invalid_once":
             assert [a["kind"] for a in record["attempts"]] == ["request", "reask"]
             assert record["valid_first_attempt"] is False and record["claims"]

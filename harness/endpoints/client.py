@@ -21,6 +21,7 @@ from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
 
 from harness.endpoints.cache import CacheKey, ResponseCache
 from harness.endpoints.limiter import AdaptiveLimiter
+from harness.endpoints.reply import ChatReply, MalformedReply, parse_reply
 from harness.endpoints.retry import RetryPolicy, is_capability_error, is_transient
 from harness.endpoints.settings import LADDER, Endpoint, OutputMode, SamplingParams
 from harness.failures import Failure, FailureClass
@@ -119,33 +120,26 @@ class ChatClient:
     def _request(
         self, messages: list[dict[str, str]], mode: OutputMode, max_tokens: int | None = None
     ) -> dict[str, Any]:
+        """The JSON body of one chat-completion request, exactly as sent."""
         p = self.params
-        kwargs: dict[str, Any] = {
+        body: dict[str, Any] = {
             "model": self.endpoint.model,
             "messages": messages,
             "temperature": p.temperature,
             "max_tokens": max_tokens or p.max_tokens,
         }
-        for name in ("top_p", "seed", "frequency_penalty", "presence_penalty"):
+        for name in ("top_p", "seed", "frequency_penalty", "presence_penalty", "repeat_penalty"):
             if getattr(p, name) is not None:
-                kwargs[name] = getattr(p, name)
-        # Output-mode and llama.cpp fields travel in extra_body: the SDK sends them as they
-        # are, instead of walking the (large, nested) schema through its request transform
-        # on every call, which cost more than the harness's own work per document.
-        extra: dict[str, Any] = {}
-        if p.repeat_penalty is not None:
-            extra["repeat_penalty"] = p.repeat_penalty
+                body[name] = getattr(p, name)
         schema = _request_schema()
         if mode is OutputMode.JSON_SCHEMA:
-            extra["response_format"] = {
+            body["response_format"] = {
                 "type": "json_schema",
                 "json_schema": {"name": "extraction", "strict": True, "schema": schema},
             }
         elif mode is OutputMode.JSON_OBJECT:
-            extra["response_format"] = {"type": "json_object", "schema": schema}
-        if extra:
-            kwargs["extra_body"] = extra
-        return kwargs
+            body["response_format"] = {"type": "json_object", "schema": schema}
+        return body
 
     async def probe(self) -> list[ProbeStep]:
         """Try each rung with a one-token request; settle on the first one accepted."""
@@ -227,7 +221,7 @@ class ChatClient:
     async def _send(
         self, messages: list[dict[str, str]], mode: OutputMode, max_tokens: int | None = None
     ) -> CallResult:
-        kwargs = self._request(messages, mode, max_tokens)
+        body = self._request(messages, mode, max_tokens)
         attempts = 0
         started = time.perf_counter()
         try:
@@ -241,7 +235,7 @@ class ChatClient:
                     attempts += 1
                     async with self.limiter.slot():
                         try:
-                            response = await self._client.chat.completions.create(**kwargs)
+                            reply = await self._post(body)
                         except openai.RateLimitError:
                             await self.limiter.record(rate_limited=True)
                             raise
@@ -253,7 +247,17 @@ class ChatClient:
                 raise
             failure, fatal = _classify(exc, self.api_key)
             raise CallFailed(failure, attempts, time.perf_counter() - started, fatal) from exc
-        return _result(response, attempts, time.perf_counter() - started)
+        return _result(reply, attempts, time.perf_counter() - started)
+
+    async def _post(self, body: dict[str, Any]) -> ChatReply:
+        """POST the body through the SDK (auth, base URL, timeouts, status errors) and
+        take back the decoded JSON: the SDK's request transform and response model are
+        skipped, the harness validates the few fields it reads (see `reply.py`)."""
+        try:
+            data = await self._client.post("/chat/completions", cast_to=object, body=body)
+        except ValueError as exc:  # a JSON content type with a body that is not JSON
+            raise MalformedReply(f"reply is not valid JSON: {exc}") from exc
+        return parse_reply(data)
 
 
 @cache
@@ -268,24 +272,26 @@ def _schema_sha256() -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _result(response: Any, attempts: int, latency: float) -> CallResult:
-    choice = response.choices[0] if response.choices else None
-    usage = response.usage
+def _result(reply: ChatReply, attempts: int, latency: float) -> CallResult:
+    choice = reply.first
     message = choice.message if choice else None
+    usage = reply.usage
     return CallResult(
         content=message.content if message else None,
         finish_reason=choice.finish_reason if choice else None,
-        refusal=getattr(message, "refusal", None) if message else None,
-        prompt_tokens=getattr(usage, "prompt_tokens", 0) or 0,
-        completion_tokens=getattr(usage, "completion_tokens", 0) or 0,
+        refusal=message.refusal if message else None,
+        prompt_tokens=(usage.prompt_tokens or 0) if usage else 0,
+        completion_tokens=(usage.completion_tokens or 0) if usage else 0,
         latency_s=round(latency, 4),
         http_attempts=attempts,
-        server_model=response.model,
+        server_model=reply.model,
     )
 
 
 def _classify(exc: openai.OpenAIError, api_key: str | None) -> tuple[Failure, bool]:
     message = redact(" ".join(str(exc).split()), api_key)
+    if isinstance(exc, MalformedReply):
+        return Failure.of(FailureClass.SERVER_ERROR, message), False
     if isinstance(exc, openai.APITimeoutError):
         return Failure.of(FailureClass.TIMEOUT, message or "request timed out"), False
     if isinstance(exc, openai.APIConnectionError):

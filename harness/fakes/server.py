@@ -93,10 +93,12 @@ class _Handler(BaseHTTPRequestHandler):
         return
 
     def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+        headers = headers or {}
         self.send_response(status)
-        self.send_header("Content-Type", "application/json")
+        if not any(name.lower() == "content-type" for name in headers):
+            self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
-        for name, value in (headers or {}).items():
+        for name, value in headers.items():
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(body)

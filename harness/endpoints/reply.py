@@ -1,0 +1,63 @@
+"""The few fields of a chat-completion reply the harness reads, validated.
+
+The harness asks the SDK for the decoded JSON body (`cast_to=object`) instead of its full
+`ChatCompletion` model: building that model, and walking every request through the SDK's
+typed transform, cost more per document than all of the harness's own work (see the
+README's performance section). What the harness needs is five fields; this module checks
+exactly those, so a server that answers 200 with something that is not a chat completion
+becomes a classified `server_error` naming what was wrong, not a crash.
+"""
+
+from __future__ import annotations
+
+import openai
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from harness.errors import json_path
+
+__all__ = ["ChatReply", "MalformedReply", "parse_reply"]
+
+
+class MalformedReply(openai.OpenAIError):
+    """A 2xx answer that is not a chat completion: the server's fault, not retried."""
+
+
+class _Message(BaseModel):
+    content: str | None = None
+    refusal: str | None = None
+
+
+class _Choice(BaseModel):
+    message: _Message | None = None
+    finish_reason: str | None = None
+
+
+class _Usage(BaseModel):
+    prompt_tokens: int | None = 0
+    completion_tokens: int | None = 0
+
+
+class ChatReply(BaseModel):
+    """Unknown fields are ignored: servers add their own (timings, system_fingerprint...)."""
+
+    model_config = ConfigDict(extra="ignore")
+    choices: list[_Choice] = []
+    usage: _Usage | None = None
+    model: str | None = None
+
+    @property
+    def first(self) -> _Choice | None:
+        return self.choices[0] if self.choices else None
+
+
+def parse_reply(data: object) -> ChatReply:
+    """Validate the decoded body; `MalformedReply` says which field is wrong."""
+    if not isinstance(data, dict):
+        shown = data if isinstance(data, str) else type(data).__name__
+        raise MalformedReply(f"reply is not a JSON object: {str(shown)[:80]!r}")
+    try:
+        return ChatReply.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = json_path(first["loc"])
+        raise MalformedReply(f"reply is not a chat completion: {where}: {first['msg']}") from exc
