@@ -21,7 +21,7 @@ import jsonschema
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from harness.claims import Document, GoldDocument
-from harness.errors import UserInputError
+from harness.errors import UserInputError, json_path
 from harness.schemas import load_published
 from harness.scoring.text import normalise
 
@@ -176,23 +176,33 @@ def load_documents(source: Path) -> list[Document]:
 _GOLD_VALIDATOR = jsonschema.Draft202012Validator(load_published("gold"))
 
 
-def _json_path(error: jsonschema.ValidationError) -> str:
-    return "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
-
-
 def read_gold_file(path: Path) -> GoldDocument:
-    """Schema-check and parse one gold file; the error names the file and the JSON path."""
+    """Schema-check and parse one gold file; the error names the file and the JSON path.
+
+    The published schema is generated from GoldDocument, so pydantic (compiled, strict)
+    decides and the jsonschema validator, twenty times slower, runs only on a rejected
+    file to name the violated rule as the schema states it.
+    """
+    text = _read_text(path)
     try:
-        value = json.loads(_read_text(path))
-    except json.JSONDecodeError as exc:
-        raise UserInputError(f"{path}: line {exc.lineno}: invalid JSON: {exc.msg}") from exc
-    error = jsonschema.exceptions.best_match(_GOLD_VALIDATOR.iter_errors(value))
-    if error is not None:
-        raise UserInputError(f"{path}: {_json_path(error)}: {error.message}")
-    gold = GoldDocument.model_validate(value)
+        gold = GoldDocument.model_validate_json(text, strict=True)
+    except ValidationError as exc:
+        raise UserInputError(f"{path}: {_gold_error(text, exc)}") from exc
     if gold.doc_id != path.stem:
         raise UserInputError(f"{path}: $.doc_id: {gold.doc_id!r} does not match the file name")
     return gold
+
+
+def _gold_error(text: str, exc: ValidationError) -> str:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as decode_error:
+        return f"line {decode_error.lineno}: invalid JSON: {decode_error.msg}"
+    error = jsonschema.exceptions.best_match(_GOLD_VALIDATOR.iter_errors(value))
+    if error is not None:
+        return f"{json_path(error.absolute_path)}: {error.message}"
+    first = exc.errors()[0]
+    return f"{json_path(first['loc'])}: {first['msg']}"
 
 
 def load_gold(folder: Path, documents: Iterable[Document]) -> dict[str, GoldDocument]:

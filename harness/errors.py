@@ -7,7 +7,14 @@ exits 2. Model and server misbehaviour is never raised this way; it is recorded 
 
 from __future__ import annotations
 
-__all__ = ["EndpointError", "HarnessError", "UserInputError"]
+from collections.abc import Iterable
+
+__all__ = ["EndpointError", "HarnessError", "UserInputError", "json_path"]
+
+
+def json_path(parts: Iterable[str | int]) -> str:
+    """`$.claims[3].speaker` from a validator's location (jsonschema or pydantic)."""
+    return "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts)
 
 
 class HarnessError(Exception):

@@ -13,6 +13,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import jinja2
@@ -63,7 +64,7 @@ class Prompt:
         """Fill both templates for one document; a template error names its file."""
         variables = {
             "document": document.model_dump(),
-            "schema_json": json.dumps(extraction_schema(), indent=1),
+            "schema_json": _schema_json(),
         }
         parts = []
         for file_name, template in (
@@ -81,6 +82,12 @@ class Prompt:
                     f"{self.folder / file_name}: {type(exc).__name__}: {exc}"
                 ) from exc
         return RenderedPrompt(system=parts[0].strip(), user=parts[1].strip())
+
+
+@cache
+def _schema_json() -> str:
+    """The schema as templates see it; encoded once (per document it cost more than rendering)."""
+    return json.dumps(extraction_schema(), indent=1)
 
 
 def _environment() -> SandboxedEnvironment:

@@ -24,7 +24,7 @@ import jsonschema
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from harness.errors import UserInputError
+from harness.errors import UserInputError, json_path
 
 if TYPE_CHECKING:  # harness.schemas publishes SweepFile's schema: modules importing it
     from harness.endpoints.settings import SamplingParams  # (endpoints, prompts) load late
@@ -140,10 +140,6 @@ class Cell:
     repeat: int
 
 
-def _json_path(parts: Any) -> str:
-    return "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts)
-
-
 @cache
 def _validator() -> jsonschema.Draft202012Validator:
     from harness.schemas import load_published
@@ -164,12 +160,12 @@ def load_sweep(path: Path) -> SweepFile:
         raise UserInputError(f"{path}: {where}invalid YAML: {problem}") from exc
     error = jsonschema.exceptions.best_match(_validator().iter_errors(value))
     if error is not None:
-        raise UserInputError(f"{path}: {_json_path(error.absolute_path)}: {error.message}")
+        raise UserInputError(f"{path}: {json_path(error.absolute_path)}: {error.message}")
     try:
         sweep = SweepFile.model_validate(value)
     except ValidationError as exc:  # the schema should have caught it; same one-line form
         first = exc.errors()[0]
-        raise UserInputError(f"{path}: {_json_path(first['loc'])}: {first['msg']}") from exc
+        raise UserInputError(f"{path}: {json_path(first['loc'])}: {first['msg']}") from exc
     _check_references(path, sweep)
     return sweep
 

@@ -17,6 +17,7 @@ import jsonschema
 from pydantic import ValidationError
 
 from harness.claims import Extraction
+from harness.errors import json_path
 from harness.failures import Failure, FailureClass
 from harness.schemas import extraction_schema
 
@@ -70,13 +71,6 @@ def _parse(raw: str) -> tuple[Any, list[Repair]]:
         raise ValueError(f"invalid JSON: {first_error}") from None
 
 
-def _json_path(error: jsonschema.ValidationError) -> str:
-    path = "$"
-    for part in error.absolute_path:
-        path += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return path
-
-
 def validate_response(raw: str) -> Validated:
     """Parse, schema-check and type-check one raw model answer."""
     try:
@@ -93,10 +87,10 @@ def validate_response(raw: str) -> Validated:
     except ValidationError as exc:
         error = jsonschema.exceptions.best_match(_VALIDATOR.iter_errors(value))
         if error is not None:
-            message = f"{_json_path(error)}: {error.message}"
+            message = f"{json_path(error.absolute_path)}: {error.message}"
             return Validated(None, Failure.of(FailureClass.SCHEMA, message), tuple(repairs))
         first = exc.errors()[0]
-        where = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first["loc"])
+        where = json_path(first["loc"])
         return Validated(
             None, Failure.of(FailureClass.VALIDATION, f"{where}: {first['msg']}"), tuple(repairs)
         )

@@ -31,10 +31,16 @@ def test_run_on_imported_polnear_reports_supported_metrics(tmp_path: Path) -> No
     gold = load_gold(out / "gold", documents)
     assert len(gold) == 6
     with ScriptedServer(GoldAnswerer(documents, gold)) as server:
-        outcome = evaluate(RunConfig(
-            endpoint=Endpoint(base_url=server.base_url, model="m"), docs=out / "docs",
-            gold=out / "gold", prompts_dir=REPO / "prompts", limit=6,
-            results_dir=tmp_path / "results"))
+        outcome = evaluate(
+            RunConfig(
+                endpoint=Endpoint(base_url=server.base_url, model="m"),
+                docs=out / "docs",
+                gold=out / "gold",
+                prompts_dir=REPO / "prompts",
+                limit=6,
+                results_dir=tmp_path / "results",
+            )
+        )
     metrics = json.loads((outcome.folder.path / "metrics.json").read_text())["metrics"]
     for supported in ("claim_f1", "attributed_f1", "speaker_accuracy", "grounding_rate"):
         assert metrics[supported]["value"] == 1.0, supported
