@@ -13,7 +13,8 @@ ScriptedServer); each run_evaluation (concurrency C, json_object forced, reask 0
 predictions streamed to disk in a temp results dir) runs in a fresh subprocess, so the
 peak RSS (resource.getrusage ru_maxrss of that child) is the run's own: interpreter +
 imports + documents + gold + in-flight requests + scoring + aggregate. score_run scores
-in worker processes from 2,000 documents (harness/scoring/batch.py): their peak is reported
+a batch in worker processes when its serial scoring is estimated at over a second
+(harness/scoring/batch.py; these one-claim documents stay in-process): their peak is reported
 apart (`children peak`: ru_maxrss of RUSAGE_CHILDREN in the run's process = the largest
 single worker; forked workers count the pages they share with the parent too). The
 `total peak` column is an upper bound: own peak + workers x children peak.

@@ -27,6 +27,10 @@ def test_identical_rerun_makes_no_requests_and_scores_the_same(
     assert first_requests == 1 + len(corpus.documents)  # probe + one per document
     second = _run(run_cli, server, "second")
     assert len(server.requests) == first_requests  # nothing new reached the server
+    summary = run_cli("show", str(corpus.results / "second")).stdout
+    assert f"(0 HTTP attempts, {len(corpus.documents)} served from cache)" in " ".join(
+        summary.split()
+    ), summary
     tokens = second["tokens"]
     assert isinstance(tokens, dict)
     assert tokens["cached"] == len(corpus.documents) and tokens["http_attempts"] == 0

@@ -16,7 +16,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from harness.runs import Manifest, PredictionRecord
+from harness.runs import Manifest, PredictionRecord, TokenTotals
 from harness.scoring.metrics import HEADLINE_METRICS, METRIC_ORDER, Metrics
 
 __all__ = ["LiveProgress", "print_summary"]
@@ -114,7 +114,15 @@ def print_summary(manifest: Manifest, metrics: Metrics, folder: str) -> None:
     console.print(f"failures by class: {failures}")
     console.print(
         f"tokens: {tokens.prompt_tokens} prompt + {tokens.completion_tokens} completion "
-        f"in {tokens.requests} requests ({tokens.http_attempts} HTTP attempts); "
+        f"in {tokens.requests} requests ({_transport(tokens)}); "
         f"{manifest.duration_s or 0:.1f} s"
     )
     console.print(f"run folder: {folder}")
+
+
+def _transport(tokens: TokenTotals) -> str:
+    """How the answers came: HTTP attempts, and how many the response cache served."""
+    parts = [f"{tokens.http_attempts} HTTP attempts"]
+    if tokens.cached:
+        parts.append(f"{tokens.cached} served from cache")
+    return ", ".join(parts)
