@@ -130,6 +130,12 @@ class RunCli:
             check=False,
         )
 
+    def run_against(
+        self, base_url: str, run_id: str, *extra: str, model: str = "m"
+    ) -> subprocess.CompletedProcess[str]:
+        """`harness run` on this corpus against one endpoint, into results/<run_id>."""
+        return self("run", "--base-url", base_url, "--model", model, "--run-id", run_id, *extra)
+
 
 @pytest.fixture
 def run_cli(corpus: Corpus, tmp_path: Path) -> RunCli:

@@ -11,7 +11,7 @@ from tests.conftest import Corpus, RunCli
 
 
 def _run(run_cli: RunCli, server: ScriptedServer, run_id: str, *extra: str) -> dict[str, object]:
-    done = run_cli("run", "--base-url", server.base_url, "--model", "m", "--run-id", run_id, *extra)
+    done = run_cli.run_against(server.base_url, run_id, *extra)
     assert done.returncode == 0, done.stderr
     manifest_path = run_cli.corpus.results / run_id / "manifest.json"
     manifest: dict[str, object] = json.loads(manifest_path.read_text())

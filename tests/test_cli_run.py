@@ -34,9 +34,7 @@ def run_with(
     server = scripted_server(
         GoldAnswerer(corpus.documents, corpus.gold_docs, behaviour=behaviour, **answerer)
     )
-    done = run_cli(
-        "run", "--base-url", server.base_url, "--model", "scripted-m", "--run-id", behaviour, *args
-    )
+    done = run_cli.run_against(server.base_url, behaviour, *args, model="scripted-m")
     assert done.returncode == 0, done.stderr
     return corpus.results / behaviour, server
 
@@ -45,17 +43,7 @@ def test_gold_answers_score_one_and_fill_the_run_folder(
     corpus: Corpus, run_cli: RunCli, scripted_server: Start
 ) -> None:
     server = scripted_server(GoldAnswerer(corpus.documents, corpus.gold_docs))
-    done = run_cli(
-        "run",
-        "--base-url",
-        server.base_url,
-        "--model",
-        "scripted-m",
-        "--run-id",
-        "gold",
-        "--seed",
-        "7",
-    )
+    done = run_cli.run_against(server.base_url, "gold", "--seed", "7", model="scripted-m")
     assert done.returncode == 0, done.stderr
     run = corpus.results / "gold"
     assert sorted(p.name for p in run.iterdir()) == [
@@ -219,17 +207,7 @@ def test_concurrent_capability_errors_step_down_one_rung(
         return answerer(request)
 
     server = scripted_server(script)
-    done = run_cli(
-        "run",
-        "--base-url",
-        server.base_url,
-        "--model",
-        "m",
-        "--run-id",
-        "race",
-        "--concurrency",
-        "3",
-    )
+    done = run_cli.run_against(server.base_url, "race", "--concurrency", "3")
     assert done.returncode == 0, done.stderr
     run = corpus.results / "race"
     assert values(run)["claim_f1"] == 1.0
@@ -256,7 +234,7 @@ def test_context_overflow_is_recorded_not_retried(
         return answerer(request)
 
     server = scripted_server(script)
-    done = run_cli("run", "--base-url", server.base_url, "--model", "m", "--run-id", "ctx")
+    done = run_cli.run_against(server.base_url, "ctx")
     assert done.returncode == 0, done.stderr
     records = {r["doc_id"]: r for r in read_jsonl(corpus.results / "ctx" / "predictions.jsonl")}
     assert records[big]["failure"]["kind"] == "context_overflow"

@@ -238,17 +238,7 @@ def test_401_mid_run_stops_with_exit_3_and_keeps_predictions(
         return answerer(request)
 
     server = scripted_server(script)
-    done = run_cli(
-        "run",
-        "--base-url",
-        server.base_url,
-        "--model",
-        "m",
-        "--run-id",
-        "r401",
-        "--concurrency",
-        "1",
-    )
+    done = run_cli.run_against(server.base_url, "r401", "--concurrency", "1")
     assert done.returncode == 3, done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "401" in lines[0] and "rejected" in lines[0], done.stderr
@@ -265,7 +255,7 @@ def test_401_on_the_probe_is_one_line_and_exit_3(
     corpus: Corpus, run_cli: RunCli, scripted_server: Start
 ) -> None:
     server = scripted_server(lambda request: Reply(status=401, error_message="bad key"))
-    done = run_cli("run", "--base-url", server.base_url, "--model", "m", "--run-id", "p401")
+    done = run_cli.run_against(server.base_url, "p401")
     assert done.returncode == 3, done.stderr
     assert len(done.stderr.strip().splitlines()) == 1 and "probe" in done.stderr
     manifest = read_json(corpus.results / "p401" / "manifest.json")
@@ -288,9 +278,7 @@ def test_retry_after_overrides_backoff_max(
         return answerer(request)
 
     server = scripted_server(script)
-    done = run_cli(
-        "run", "--base-url", server.base_url, "--model", "m", "--run-id", "ra", "--backoff-max", "0"
-    )
+    done = run_cli.run_against(server.base_url, "ra", "--backoff-max", "0")
     assert done.returncode == 0, done.stderr
     record = {r["doc_id"]: r for r in read_jsonl(corpus.results / "ra" / "predictions.jsonl")}
     assert record[slow_down]["failure"] is None

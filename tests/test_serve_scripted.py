@@ -29,7 +29,7 @@ def test_serve_scripted_then_run_scores_one(corpus: Corpus, run_cli: RunCli) -> 
         assert server.stdout is not None
         base_url = server.stdout.readline().strip()
         assert base_url.startswith("http://127.0.0.1:")
-        done = run_cli("run", "--base-url", base_url, "--model", "scripted", "--run-id", "s")
+        done = run_cli.run_against(base_url, "s", model="scripted")
         assert done.returncode == 0, done.stderr
     finally:
         server.terminate()
