@@ -11,8 +11,8 @@ loopback server (counts the requests it answers), then in this process:
          probe), reask 0: every document is requested and stored in the SQLite cache.
 * run 2: the identical evaluation again (new run_id, same cache_dir), repeated --runs2
          times: wall time of run_evaluation end to end (loading, gold validation, cache
-         lookups, predictions written, scoring incl. the worker processes score_many starts
-         from 2,000 documents), the requests the server received during it (must be 0) and
+         lookups, predictions written, scoring, in-process for these
+         one-claim documents), the requests the server received during it (must be 0) and
          manifest.cache (hits/misses). The extraction phase (manifest.duration_s) is shown
          apart from the rest (loading + scoring).
 

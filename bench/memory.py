@@ -14,14 +14,16 @@ predictions streamed to disk in a temp results dir) runs in a fresh subprocess, 
 peak RSS (resource.getrusage ru_maxrss of that child) is the run's own: interpreter +
 imports + documents + gold + in-flight requests + scoring + aggregate. score_run scores
 a batch in worker processes when its serial scoring is estimated at over a second
-(harness/scoring/batch.py; these one-claim documents stay in-process): their peak is reported
-apart (`children peak`: ru_maxrss of RUSAGE_CHILDREN in the run's process = the largest
-single worker; forked workers count the pages they share with the parent too). The
-`total peak` column is an upper bound: own peak + workers x children peak.
+(harness/scoring/batch.py; these one-claim documents stay in-process). The whole tree is
+sampled from this script every 50 ms: `tree peak PSS` is the largest sum of PSS over the
+run's process and its children (PSS splits each shared page among the processes mapping
+it, so a forked child is not charged again for its parent's pages). `workers peak` is
+ru_maxrss of RUSAGE_CHILDREN (the largest single child, shared pages included: a `git`
+started from a 130 MB process reports 130 MB).
 A baseline child that only imports the harness is measured too. With --tracemalloc N the
 run is traced (8 frames: several times slower; tracemalloc's bookkeeping inflates RSS)
 and the N largest allocation sites (charged to their innermost harness/ frame) alive when
-score_many starts (documents, gold, predictions read back and scoring tasks all held) and
+the first scoring batch starts (documents, that batch's gold, predictions and tasks held) and
 when run_evaluation returns (RunOutcome still referenced), plus the traced peak, are shown.
 Target: peak RSS < 500 MB at 50k docs.
 With several sizes, peak RSS is fitted linearly and extrapolated to 50k.
@@ -38,6 +40,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import tracemalloc
 from pathlib import Path
@@ -98,20 +101,21 @@ def _child(
     )
     at_scoring: dict[str, Any] = {}
     if trace:
-        import harness._eval.run as run_module
+        from harness.scoring.batch import BatchScorer
 
-        score_many = getattr(run_module, "score_many")  # noqa: B009
+        score = BatchScorer.score
 
-        def traced_score_many(tasks: Any, scoring: Any, workers: int | None = None) -> Any:
-            # Snapshot when scoring starts: documents, gold, every prediction read back
-            # and the scoring tasks are all alive here, just before the worker pool.
-            current, _ = tracemalloc.get_traced_memory()
-            at_scoring["traced_mb"] = current / 2**20
-            at_scoring["rss_now_mb"] = _rss_now_mb()
-            at_scoring["top"] = _top_allocations(tracemalloc.take_snapshot(), trace)
-            return score_many(tasks, scoring, workers)
+        def traced_score(self: BatchScorer, tasks: Any) -> Any:
+            # Snapshot when the first batch is scored: documents, gold of the batch, its
+            # predictions read back and its scoring tasks are all alive here.
+            if not at_scoring:
+                current, _ = tracemalloc.get_traced_memory()
+                at_scoring["traced_mb"] = current / 2**20
+                at_scoring["rss_now_mb"] = _rss_now_mb()
+                at_scoring["top"] = _top_allocations(tracemalloc.take_snapshot(), trace)
+            return score(self, tasks)
 
-        setattr(run_module, "score_many", traced_score_many)  # noqa: B010
+        setattr(BatchScorer, "score", traced_score)  # noqa: B010
     started = time.perf_counter()
     outcome = asyncio.run(run_evaluation(config, None))
     wall = time.perf_counter() - started
@@ -134,18 +138,68 @@ def _child(
     print(json.dumps(result))
 
 
+def _descendants(pid: int) -> list[int]:
+    """`pid` and every process below it, from /proc/<pid>/task/*/children."""
+    found, queue = [], [pid]
+    while queue:
+        current = queue.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*/children"):
+            try:
+                queue += [int(child) for child in task.read_text().split()]
+            except OSError:
+                continue
+    return found
+
+
+def _tree_kb(pid: int) -> tuple[int, int]:
+    """(PSS, RSS) in kB summed over the process tree. PSS shares every page among the
+    processes mapping it, so the PSS sum is the tree's real footprint: forked workers are
+    not charged again for the pages they share with the parent."""
+    pss = rss = 0
+    for member in _descendants(pid):
+        try:
+            rollup = Path(f"/proc/{member}/smaps_rollup").read_text()
+        except OSError:
+            continue
+        for line in rollup.splitlines():
+            if line.startswith("Pss:"):
+                pss += int(line.split()[1])
+            elif line.startswith("Rss:"):
+                rss += int(line.split()[1])
+    return pss, rss
+
+
 def _run_child(args: list[str], timeout: float | None = None) -> dict[str, Any]:
-    out = subprocess.run(
+    """Run one measurement child, sampling its process tree's memory every 50 ms."""
+    child = subprocess.Popen(
         [sys.executable, __file__, "--child", *args],
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        check=False,
         cwd=REPO,
-        timeout=timeout,
     )
-    if out.returncode != 0:
-        raise SystemExit(f"run child failed ({out.returncode}):\n{out.stderr[-4000:]}")
-    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    peak = {"pss": 0, "rss": 0}
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.05):
+            pss, rss = _tree_kb(child.pid)
+            peak["pss"], peak["rss"] = max(peak["pss"], pss), max(peak["rss"], rss)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        stdout, stderr = child.communicate(timeout=timeout)
+    finally:
+        done.set()
+        sampler.join()
+        child.kill()
+    if child.returncode != 0:
+        raise SystemExit(f"run child failed ({child.returncode}):\n{stderr[-4000:]}")
+    result: dict[str, Any] = json.loads(stdout.strip().splitlines()[-1])
+    result["tree_peak_pss_mb"] = peak["pss"] / 1024
+    result["tree_peak_rss_sum_mb"] = peak["rss"] / 1024
     return result
 
 
@@ -213,14 +267,13 @@ def main() -> None:
     print(f"server={args.server} concurrency={args.concurrency}; load avg before: {load_before}")
     print(f"baseline child (imports only): {baseline['peak_rss_mb']:.0f} MB")
     print(
-        f"{'docs':>8} {'own peak MB':>12} {'children peak MB':>17} {'total peak MB':>14}"
+        f"{'docs':>8} {'own peak MB':>12} {'tree peak PSS MB':>17} {'workers peak MB':>16}"
         f" {'wall s':>8} {'extract s':>10} {'failures':>9} {'preds MB':>9}"
     )
     for r in rows:
-        r["total_peak_upper_mb"] = r["peak_rss_mb"] + r["workers"] * r["children_peak_rss_mb"]
         print(
-            f"{r['docs']:>8} {r['peak_rss_mb']:>12.0f} {r['children_peak_rss_mb']:>17.0f}"
-            f" {r['total_peak_upper_mb']:>14.0f} {r['wall_s']:>8.1f} {r['extract_s']:>10.1f}"
+            f"{r['docs']:>8} {r['peak_rss_mb']:>12.0f} {r['tree_peak_pss_mb']:>17.0f}"
+            f" {r['children_peak_rss_mb']:>16.0f} {r['wall_s']:>8.1f} {r['extract_s']:>10.1f}"
             f" {sum(r['failures'].values()):>9} {r['predictions_mb']:>9.1f}"
         )
         if "top_allocations" in r:
@@ -244,6 +297,9 @@ def main() -> None:
             f" extrapolated 50k: {fit['extrapolated_50k_mb']:.0f} MB"
         )
     print(f"load avg after: {load_after}; target: peak RSS < 500 MB at 50k docs")
+    print("own peak: ru_maxrss of the run's process; tree peak PSS: the largest sum of PSS")
+    print("over the run's process and its children (sampled every 50 ms); workers peak:")
+    print("ru_maxrss of its largest child, shared pages included")
     path = write_json(
         "memory",
         {

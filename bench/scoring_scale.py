@@ -11,9 +11,12 @@ text (not grounded, so partial_ratio scans the whole document). Inputs are built
 a pool of `--pool` distinct documents and cycled (the scoring code caches nothing, so
 cost per document is unaffected); building them is outside the timing.
 
-Timed per size: score_document over all documents, then aggregate() (2000 bootstrap
-resamples, the default). Prints time per document (should stay flat as N grows), the
-aggregate time and peak RSS; target: 10k documents scored + aggregated in < 10 s.
+Timed per size, the way `score_run` scores a run: batches of 5,000 documents through one
+BatchScorer (worker processes on every core, started once; --workers 1 scores serially),
+only each document's count row kept, then aggregate_counts (2000 bootstrap resamples, the
+default). Prints time per document (should stay flat as N grows), the aggregate time, the
+peak RSS of this process and of the largest worker; target: 10k documents scored +
+aggregated in < 10 s.
 Output: table on stdout and bench/out/scoring_scale.json. Load average is printed.
 """
 
@@ -30,11 +33,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import numpy as np
 from _synth import load_avg, sentence, write_json
 
-from harness import Claim, GoldDocument, aggregate, score_document
-from harness.scoring.batch import ScoringTask, score_many
-from harness.scoring.document import DocScore, ScoringConfig
+from harness import Claim, GoldDocument
+from harness.scoring.batch import SCORING_BATCH, BatchScorer, ScoringTask
+from harness.scoring.document import ScoringConfig
+from harness.scoring.metrics import aggregate_counts, counts_row
 
 Case = tuple[str, GoldDocument, list[Claim]]
 WORKERS = 1  # set by --workers
@@ -74,18 +79,20 @@ def _peak_rss_mb() -> float:
 
 
 def run_size(n: int, pool: list[Case]) -> dict[str, Any]:
-    scores: list[DocScore] = []
+    """Score like `score_run`: batches of SCORING_BATCH through one BatchScorer, only
+    the count rows kept, metrics from aggregate_counts (bootstrap included)."""
+    rows: list[list[float]] = []
     started = time.perf_counter()
-    if WORKERS == 1:
-        for i in range(n):
-            text, gold, predicted = pool[i % len(pool)]
-            scores.append(score_document(f"doc{i:07d}", text, gold, predicted))
-    else:  # the harness's own batch path (score_run uses it): chunks on every core
-        tasks = [ScoringTask(f"doc{i:07d}", *pool[i % len(pool)], None, True) for i in range(n)]
-        scores = score_many(tasks, ScoringConfig(), workers=WORKERS)
+    with BatchScorer(ScoringConfig(), workers=WORKERS) as scorer:
+        for first in range(0, n, SCORING_BATCH):
+            tasks = [
+                ScoringTask(f"doc{i:07d}", *pool[i % len(pool)], None, True)
+                for i in range(first, min(n, first + SCORING_BATCH))
+            ]
+            rows += [counts_row(score) for score in scorer.score(tasks)]
     scored = time.perf_counter() - started
     started = time.perf_counter()
-    metrics = aggregate(scores)
+    metrics = aggregate_counts(np.array(rows, dtype=float), {})
     agg = time.perf_counter() - started
     return {
         "docs": n,
@@ -95,6 +102,7 @@ def run_size(n: int, pool: list[Case]) -> dict[str, Any]:
         "total_s": scored + agg,
         "claim_f1": metrics.metrics["claim_f1"].value,
         "peak_rss_mb_so_far": _peak_rss_mb(),
+        "workers_peak_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
     }
 
 
@@ -125,12 +133,13 @@ def main() -> None:
     print(f"20 predicted x 20 gold claims per doc; load avg before: {load_before}")
     print(
         f"{'docs':>8} {'score s':>9} {'ms/doc':>8} {'aggregate s':>12} {'total s':>9}"
-        f" {'peak RSS MB':>12} {'claim_f1':>9}"
+        f" {'peak RSS MB':>12} {'worker MB':>10} {'claim_f1':>9}"
     )
     for r in rows:
         print(
             f"{r['docs']:>8} {r['score_s']:>9.2f} {r['per_doc_ms']:>8.3f} {r['aggregate_s']:>12.2f}"
-            f" {r['total_s']:>9.2f} {r['peak_rss_mb_so_far']:>12.0f} {r['claim_f1']:>9.3f}"
+            f" {r['total_s']:>9.2f} {r['peak_rss_mb_so_far']:>12.0f}"
+            f" {r['workers_peak_rss_mb']:>10.0f} {r['claim_f1']:>9.3f}"
         )
     print(f"load avg after: {load_after}; target: 10k docs total < 10 s")
     path = write_json(

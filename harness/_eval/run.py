@@ -31,7 +31,7 @@ from harness.prompts import Prompt, load_prompt
 from harness.runs import Manifest, PredictionRecord, RunFolder, TokenTotals
 from harness.runs.folder import new_run_id
 from harness.runs.records import ProbeRecord
-from harness.scoring.batch import ScoringTask, score_many
+from harness.scoring.batch import SCORING_BATCH, BatchScorer, ScoringTask
 from harness.scoring.document import DocScore, ScoringConfig
 from harness.scoring.metrics import FIELDS, Metrics, aggregate_counts, counts_row
 
@@ -114,9 +114,6 @@ def _new_manifest(
     )
 
 
-_SCORING_BATCH = 5000
-
-
 def score_run(
     folder: RunFolder,
     documents: list[Document],
@@ -133,15 +130,15 @@ def score_run(
     scored = [doc for doc in documents if doc.id in gold.doc_ids]
     rows: list[list[float]] = []
     failures: dict[str, int] = {}
-    with folder.scores_writer() as write:
-        for start in range(0, len(scored), _SCORING_BATCH):
-            batch = scored[start : start + _SCORING_BATCH]
+    with folder.scores_writer() as write, BatchScorer(scoring) as scorer:
+        for start in range(0, len(scored), SCORING_BATCH):
+            batch = scored[start : start + SCORING_BATCH]
             batch_gold = gold.load(batch)
             tasks = []
             for doc in batch:
                 record = folder.read_prediction_at(offsets[doc.id]) if doc.id in offsets else None
                 tasks.append(_task(doc, batch_gold[doc.id], record))
-            for score in score_many(tasks, scoring):
+            for score in scorer.score(tasks):
                 write(score)
                 rows.append(counts_row(score))
                 if score.failure is not None:

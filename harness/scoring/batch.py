@@ -17,13 +17,22 @@ from dataclasses import dataclass
 from harness.claims import Claim, GoldDocument
 from harness.scoring.document import DocScore, ScoringConfig, score_document
 
-__all__ = ["PARALLEL_FROM_S", "ScoringTask", "estimated_serial_s", "score_many"]
+__all__ = [
+    "PARALLEL_FROM_S",
+    "SCORING_BATCH",
+    "BatchScorer",
+    "ScoringTask",
+    "estimated_serial_s",
+    "score_many",
+]
 
 # Measured with bench/scoring_scale.py on the reference 2-core machine: about 0.1 ms per
 # document plus 3 us per predicted x gold claim pair; the pool costs ~0.4 s to start.
 _DOC_S = 1e-4
 _PAIR_S = 3e-6
 PARALLEL_FROM_S = 1.0
+# Documents a run scores at once (their gold, predictions and scores held in memory).
+SCORING_BATCH = 5000
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,15 +67,43 @@ def estimated_serial_s(tasks: Sequence[ScoringTask]) -> float:
     return len(tasks) * _DOC_S + pairs * _PAIR_S
 
 
+class BatchScorer:
+    """Scores batch after batch with one worker pool, started by the first batch worth it.
+
+    A run scores its documents in bounded batches (memory); starting a pool per batch
+    would cost ~0.4 s each time, so the pool lives as long as this object (`with`).
+    """
+
+    def __init__(self, config: ScoringConfig, workers: int | None = None) -> None:
+        self.config = config
+        self.workers = workers or os.cpu_count() or 1
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> BatchScorer:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+    def score(self, tasks: Sequence[ScoringTask]) -> list[DocScore]:
+        """Scores in input order; in worker processes when the batch is worth it."""
+        if self.workers == 1 or (
+            self._pool is None and estimated_serial_s(tasks) < PARALLEL_FROM_S
+        ):
+            return _score_chunk(list(tasks), self.config)
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=self.workers)
+        size = max(1, len(tasks) // (self.workers * 4))
+        chunks = [list(tasks[i : i + size]) for i in range(0, len(tasks), size)]
+        results = self._pool.map(_score_chunk, chunks, [self.config] * len(chunks))
+        return [score for chunk in results for score in chunk]
+
+
 def score_many(
     tasks: Sequence[ScoringTask], config: ScoringConfig, workers: int | None = None
 ) -> list[DocScore]:
-    """Score every task; in `workers` processes (default: all cores) for large batches."""
-    workers = workers or os.cpu_count() or 1
-    if workers == 1 or estimated_serial_s(tasks) < PARALLEL_FROM_S:
-        return _score_chunk(list(tasks), config)
-    size = max(1, len(tasks) // (workers * 4))
-    chunks = [list(tasks[i : i + size]) for i in range(0, len(tasks), size)]
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        results = pool.map(_score_chunk, chunks, [config] * len(chunks))
-        return [score for chunk in results for score in chunk]
+    """Score one batch; in `workers` processes (default: all cores) when worth it."""
+    with BatchScorer(config, workers) as scorer:
+        return scorer.score(tasks)
