@@ -1,17 +1,21 @@
 """Shared helpers for the bench/ scripts: synthetic corpora, a fixed reply, a raw server.
 
-Not a benchmark itself. Imported by `bench/overhead.py`, `bench/memory.py`,
-`bench/scoring_scale.py`, `bench/cache.py` and `bench/local_model.py` (run them from the
-repository root: `python bench/<name>.py`).
+Not a benchmark itself, but `python bench/_synth.py serve [--port N]` runs the raw server in
+the foreground: point any harness at the printed URL to compare it with this one. Imported
+by `bench/overhead.py`, `bench/memory.py`, `bench/scoring_scale.py`, `bench/cache.py` and
+`bench/local_model.py` (run them from the repository root: `python bench/<name>.py`).
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import json
 import os
 import random
+import subprocess
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -124,7 +128,7 @@ class RawServer:
     ScriptedServer is the bottleneck.
     """
 
-    def __init__(self, content: str = FIXED_REPLY) -> None:
+    def __init__(self, content: str = FIXED_REPLY, port: int = 0) -> None:
         body = completion_body("bench", content)
         self._response = (
             b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
@@ -135,7 +139,7 @@ class RawServer:
         self._ready = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server: asyncio.Server | None = None
-        self.port = 0
+        self.port = port
         self.requests = 0  # POSTs answered (read from other threads: a plain int is fine)
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -166,7 +170,9 @@ class RawServer:
         self._loop = loop
 
         async def start() -> None:
-            self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0, backlog=512)
+            self._server = await asyncio.start_server(
+                self._handle, "127.0.0.1", self.port, backlog=512
+            )
             self.port = self._server.sockets[0].getsockname()[1]
             self._ready.set()
 
@@ -184,6 +190,39 @@ class RawServer:
         self._thread.join(5)
 
 
+class RawServerProcess:
+    """RawServer in its own process (`python bench/_synth.py serve`), so the server does
+    not share the client's interpreter and GIL, as a real server would not."""
+
+    def __init__(self) -> None:
+        self._process: subprocess.Popen[str] | None = None
+        self.base_url = ""
+
+    def __enter__(self) -> RawServerProcess:
+        self._process = subprocess.Popen(
+            [sys.executable, __file__, "serve"], stdout=subprocess.PIPE, text=True
+        )
+        assert self._process.stdout is not None
+        self.base_url = self._process.stdout.readline().strip()
+        if not self.base_url.startswith("http://"):
+            raise SystemExit(f"bench server did not start: {self.base_url!r}")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._process is not None:
+            self._process.terminate()
+            self._process.wait(10)
+
+
+def serve_forever(port: int) -> None:
+    """Foreground RawServer: a zero-latency loopback endpoint any client can be pointed at."""
+    server = RawServer(port=port)
+    with server:
+        print(server.base_url, flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            threading.Event().wait()
+
+
 def load_avg() -> str:
     one, five, fifteen = os.getloadavg()
     return f"{one:.2f} {five:.2f} {fifteen:.2f} (cores: {os.cpu_count()})"
@@ -194,3 +233,13 @@ def write_json(name: str, data: dict[str, Any]) -> Path:
     path = OUT / f"{name}.json"
     path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     return path
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(
+        description="serve: a zero-latency OpenAI-compatible loopback server answering every "
+        "POST with one fixed valid extraction (prints its base URL)"
+    )
+    parser.add_argument("command", choices=["serve"])
+    parser.add_argument("--port", type=int, default=0)
+    serve_forever(parser.parse_args().port)

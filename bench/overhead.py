@@ -19,7 +19,9 @@ What it measures, in one process, against the same loopback server:
 Rounds alternate the order (bare, raw, harness, harness, raw, bare, then reversed).
 Servers: `scripted` is the project's ScriptedServer (stdlib ThreadingHTTPServer, in a
 thread of this process), `raw` a minimal asyncio keep-alive server (own thread) to see
-whether the server is the limit.
+whether the server is the limit, `raw-process` the same server in its own process (no GIL
+shared with the client, as with a real server), or any base URL: start
+`python bench/_synth.py serve` once and point this script and other harnesses at it.
 Then one harness run under cProfile; the top functions go to bench/out/overhead_profile.txt.
 Output: a table on stdout and bench/out/overhead.json. The machine load is printed: other
 processes on the 2 cores skew every figure.
@@ -29,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import cProfile
 import io
 import pstats
@@ -38,13 +41,23 @@ import tempfile
 import time
 from contextlib import AbstractContextManager
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import openai
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _synth import FIXED_REPLY, OUT, REPO, RawServer, load_avg, write_corpus, write_json
+from _synth import (
+    FIXED_REPLY,
+    OUT,
+    REPO,
+    RawServer,
+    RawServerProcess,
+    load_avg,
+    write_corpus,
+    write_json,
+)
 
 from harness import Endpoint, RunConfig, SamplingParams, load_documents, load_prompt, run_evaluation
 from harness.endpoints.client import ChatClient, OutputMode
@@ -61,6 +74,10 @@ def _server(kind: str) -> AbstractContextManager[Any]:
         return server
     if kind == "raw":
         return RawServer()
+    if kind == "raw-process":
+        return RawServerProcess()
+    if kind.startswith("http://") or kind.startswith("https://"):
+        return contextlib.nullcontext(SimpleNamespace(base_url=kind))
     raise SystemExit(f"unknown server {kind!r}")
 
 
@@ -159,7 +176,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=64)
-    parser.add_argument("--servers", default="scripted,raw")
+    parser.add_argument(
+        "--servers",
+        default="scripted,raw,raw-process",
+        help="comma list of scripted, raw, raw-process, or a base URL (any OpenAI-compatible "
+        "server answering a valid extraction, e.g. `python bench/_synth.py serve`)",
+    )
     parser.add_argument("--rounds", type=int, default=2, help="each round runs both twice")
     parser.add_argument("--no-profile", action="store_true")
     args = parser.parse_args()
@@ -215,11 +237,11 @@ def main() -> None:
 
     print(f"docs={args.docs} concurrency={args.concurrency} rounds={args.rounds} (median of runs)")
     print(f"load avg before: {load_before}   after: {load_after}")
-    header = f"{'server':<9} {'bare d/s':>9} {'raw route d/s':>14} {'harn.extract d/s':>17}"
+    header = f"{'server':<12} {'bare d/s':>9} {'raw route d/s':>14} {'harn.extract d/s':>17}"
     print(header + f" {'harn.e2e d/s':>13} {'ratio extract':>14} {'ratio e2e':>10}")
     for row in rows:
         print(
-            f"{row['server']:<9} {row['bare_docs_s']:>9.0f} {row['bare_raw_route_docs_s']:>14.0f}"
+            f"{row['server']:<12} {row['bare_docs_s']:>9.0f} {row['bare_raw_route_docs_s']:>14.0f}"
             f" {row['harness_extract_docs_s']:>17.0f} {row['harness_e2e_docs_s']:>13.0f}"
             f" {row['ratio_extract']:>14.2f} {row['ratio_e2e']:>10.2f}"
         )
