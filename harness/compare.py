@@ -11,12 +11,13 @@ statistic serves the point estimate, the bootstrap and the permutation test.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict
 
-from harness.errors import UserInputError
+from harness.errors import UserInputError, json_path
 from harness.runs import RunFolder
 from harness.scoring.document import DocScore
 from harness.scoring.metrics import (
@@ -44,6 +45,7 @@ __all__ = [
     "compare_runs",
     "holm",
     "regressions",
+    "runs_to_compare",
 ]
 
 Array = NDArray[np.float64]
@@ -278,6 +280,39 @@ def compare_runs(
         alpha=alpha,
         pairs=pairs,
     )
+
+
+def runs_to_compare(paths: Sequence[Path]) -> tuple[list[RunFolder], list[str]]:
+    """The run folders these paths stand for, and a note for every sweep cell left out.
+
+    A sweep folder (`summary.json` beside `cells/`) stands for its completed cells in sweep
+    order, so `compare SWEEP` compares every cell with the first one and `compare RUN SWEEP`
+    compares every cell with RUN. Cells that did not complete are left out, with a note.
+    """
+    from pydantic import ValidationError
+
+    from harness._eval.sweep_summary import SweepSummary
+
+    folders: list[RunFolder] = []
+    notes: list[str] = []
+    for path in paths:
+        summary = path / "summary.json"
+        if not ((path / "cells").is_dir() and summary.is_file()):
+            folders.append(RunFolder.open(path))
+            continue
+        try:
+            sweep = SweepSummary.model_validate_json(summary.read_text(encoding="utf-8"))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            raise UserInputError(
+                f"{summary}: {json_path(first['loc'])}: not a sweep summary: {first['msg']}"
+            ) from exc
+        for cell in sweep.cells:
+            if cell.status == "completed":
+                folders.append(RunFolder.open(path / "cells" / cell.id))
+            else:
+                notes.append(f"{path.name}: cell {cell.id} left out ({cell.status})")
+    return folders, notes
 
 
 def regressions(comparison: Comparison, rules: Sequence[tuple[str, float]]) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -89,6 +90,14 @@ def test_two_by_two_sweep_resumes_and_caches(
     markdown = (folder / "summary.md").read_text()
     assert markdown.count("| extract-") == 4 and "1.000 [1.00, 1.00]" in markdown
     assert "documents requested in this invocation: 12" in first.stdout
+
+    # A sweep folder stands for its cells: each compared with the first, in sweep order.
+    compared = run_cli("compare", str(folder))
+    assert compared.returncode == 0, compared.stderr
+    order = [c["id"] for c in summary["cells"]]
+    flat = "".join(compared.stdout.split())  # rich wraps long run paths
+    pairs = re.findall(r"B=\S*?/cells/(extract-\S+?-r\d+)A=\S*?/cells/(extract-\S+?-r\d+)", flat)
+    assert pairs == [(cell, order[0]) for cell in order[1:]], compared.stdout
 
     before = (folder / "summary.json").read_bytes(), (folder / "summary.md").read_bytes()
     again = sweep_cli(run_cli, str(path), "--quiet")

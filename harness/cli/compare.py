@@ -9,9 +9,15 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from harness.compare import DEFAULT_COMPARE_METRICS, Comparison, compare_runs, regressions
+from harness.compare import (
+    DEFAULT_COMPARE_METRICS,
+    Comparison,
+    compare_runs,
+    regressions,
+    runs_to_compare,
+)
 from harness.errors import UserInputError
-from harness.runs import RunFolder, write_atomic
+from harness.runs import write_atomic
 from harness.scoring.stats import DEFAULT_BOOTSTRAP_SEED, DEFAULT_RESAMPLES
 
 __all__ = ["compare_command"]
@@ -129,15 +135,23 @@ def compare_command(
 ) -> None:
     """Compare runs B, C, ... with run A, paired by document.
 
+    A sweep folder stands for its completed cells in sweep order: `compare SWEEP` compares
+    every cell with the first, `compare RUN SWEEP` every cell with RUN.
+
     For each metric: the delta with a paired bootstrap CI and a paired permutation test,
     Holm-corrected across the metrics shown; then the documents whose outcome flipped.
     """
-    if len(runs) < 2:
-        raise UserInputError("compare: give at least two runs (RUN_A RUN_B [RUN_C ...])")
     parsed = [_parse_rule(rule) for rule in rules]
     chosen = list(metrics or DEFAULT_COMPARE_METRICS)
     chosen += [m for m, _ in parsed if m not in chosen]  # a gated metric is always shown
-    folders = [RunFolder.open(run) for run in runs]
+    folders, notes = runs_to_compare(runs)
+    for note in notes:
+        click.echo(note, err=True)
+    if len(folders) < 2:
+        raise UserInputError(
+            "compare: give at least two runs (RUN_A RUN_B [RUN_C ...]) or a sweep folder "
+            "with two completed cells"
+        )
     comparison = compare_runs(
         folders[0],
         folders[1:],
