@@ -52,6 +52,7 @@ EXPECTED: dict[str, tuple[str | None, int]] = {
     "html_page": ("server_error", 1),
     "broken_json": ("server_error", 1),
     "not_completion": ("server_error", 1),
+    "error_200": ("server_error", 1),
     "ok": (None, 1),
 }
 FAULTS = [name for name in EXPECTED if name != "ok"]
@@ -59,6 +60,7 @@ MALFORMED_MESSAGE = {
     "html_page": "reply is not a JSON object: '<html>upstream down</html>'",
     "broken_json": "reply is not valid JSON",
     "not_completion": "reply is not a chat completion: $.choices: Input should be a valid list",
+    "error_200": "reply is an error, not a completion: model overloaded",
 }
 
 
@@ -149,6 +151,7 @@ class FaultScript:
             ),
             "broken_json": lambda: Reply(raw_body=b'{"choices": [{"mess'),
             "not_completion": lambda: Reply(raw_body=b'{"choices": "none today"}'),
+            "error_200": lambda: Reply(raw_body=b'{"error": {"message": "model overloaded"}}'),
             "ok": lambda: Reply(content=answer),
         }
         if fault in replies:

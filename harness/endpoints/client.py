@@ -274,11 +274,11 @@ def _schema_sha256() -> str:
 
 def _result(reply: ChatReply, attempts: int, latency: float) -> CallResult:
     choice = reply.first
-    message = choice.message if choice else None
+    message = choice.message
     usage = reply.usage
     return CallResult(
         content=message.content if message else None,
-        finish_reason=choice.finish_reason if choice else None,
+        finish_reason=choice.finish_reason,
         refusal=message.refusal if message else None,
         prompt_tokens=(usage.prompt_tokens or 0) if usage else 0,
         completion_tokens=(usage.completion_tokens or 0) if usage else 0,

@@ -11,7 +11,7 @@ becomes a classified `server_error` naming what was wrong, not a crash.
 from __future__ import annotations
 
 import openai
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from harness.errors import json_path
 
@@ -41,13 +41,13 @@ class ChatReply(BaseModel):
     """Unknown fields are ignored: servers add their own (timings, system_fingerprint...)."""
 
     model_config = ConfigDict(extra="ignore")
-    choices: list[_Choice] = []
+    choices: list[_Choice] = Field(min_length=1)
     usage: _Usage | None = None
     model: str | None = None
 
     @property
-    def first(self) -> _Choice | None:
-        return self.choices[0] if self.choices else None
+    def first(self) -> _Choice:
+        return self.choices[0]
 
 
 def parse_reply(data: object) -> ChatReply:
@@ -55,6 +55,11 @@ def parse_reply(data: object) -> ChatReply:
     if not isinstance(data, dict):
         shown = data if isinstance(data, str) else type(data).__name__
         raise MalformedReply(f"reply is not a JSON object: {str(shown)[:80]!r}")
+    error = data.get("error")
+    if error and not data.get("choices"):
+        # Some proxies and servers report failures with status 200 and an error body.
+        message = error.get("message", error) if isinstance(error, dict) else error
+        raise MalformedReply(f"reply is an error, not a completion: {str(message)[:200]}")
     try:
         return ChatReply.model_validate(data)
     except ValidationError as exc:
