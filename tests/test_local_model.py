@@ -46,6 +46,14 @@ def _harness(*args: str) -> list[str]:
     return [sys.executable, "-c", "from harness.cli import main; main()", *args]
 
 
+def _local_run(docs: Path, gold: Path, results: Path, run_id: str, *extra: str) -> list[str]:
+    """argv of `harness run` on the embedded model (the default without --base-url)."""
+    paths = ("--docs", str(docs), "--gold", str(gold), "--results", str(results))
+    return _harness(
+        "run", *paths, "--run-id", run_id, "--prompts-dir", str(REPO / "prompts"), *extra
+    )
+
+
 def _server_processes(port: str) -> list[str]:
     """llama.cpp servers listening on `port` (the run's own, from its base URL)."""
     out = subprocess.run(
@@ -72,21 +80,7 @@ def test_real_run_records_constrained_mode_and_stops_server(tmp_path: Path) -> N
     docs, gold = _corpus(tmp_path)
     results = tmp_path / "results"
     done = subprocess.run(
-        _harness(
-            "run",
-            "--docs",
-            str(docs),
-            "--gold",
-            str(gold),
-            "--results",
-            str(results),
-            "--max-tokens",
-            "48",
-            "--run-id",
-            "local",
-            "--prompts-dir",
-            str(REPO / "prompts"),
-        ),
+        _local_run(docs, gold, results, "local", "--max-tokens", "48"),
         capture_output=True,
         text=True,
         timeout=300,
@@ -121,22 +115,7 @@ def test_sigint_mid_run_leaves_no_server(tmp_path: Path) -> None:
     docs, gold = _corpus(tmp_path)
     results = tmp_path / "results"
     process = subprocess.Popen(
-        _harness(
-            "run",
-            "--docs",
-            str(docs),
-            "--gold",
-            str(gold),
-            "--results",
-            str(results),
-            "--max-tokens",
-            "2000",
-            "--run-id",
-            "cut",
-            "--quiet",
-            "--prompts-dir",
-            str(REPO / "prompts"),
-        ),
+        _local_run(docs, gold, results, "cut", "--max-tokens", "2000", "--quiet"),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
