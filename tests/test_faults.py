@@ -170,26 +170,12 @@ def test_two_hundred_documents_through_faults(
     documents = load_documents(docs)
     script = FaultScript(GoldAnswerer(documents, load_gold(gold, documents)), index)
     server = scripted_server(script)
-    done = run_cli(
-        "run",
-        "--base-url",
+    done = run_cli.run_against(
         server.base_url,
-        "--model",
-        "m",
-        "--docs",
-        str(docs),
-        "--gold",
-        str(gold),
-        "--run-id",
         "faults",
-        "--timeout",
-        str(TIMEOUT_S),
-        "--max-attempts",
-        str(MAX_ATTEMPTS),
-        "--backoff-max",
-        "0.02",
-        "--concurrency",
-        "8",
+        *("--docs", str(docs), "--gold", str(gold), "--concurrency", "8"),
+        *("--timeout", str(TIMEOUT_S), "--max-attempts", str(MAX_ATTEMPTS)),
+        *("--backoff-max", "0.02"),
     )
     assert done.returncode == 0, done.stderr
     run = corpus.results / "faults"
