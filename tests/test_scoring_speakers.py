@@ -69,10 +69,18 @@ def test_surname_rule_applies_to_any_last_word() -> None:
     # person. A one-word prediction equal to the last word of a multi-word gold matches.
     assert speaker_matches("the agency", "Saudi Press Agency") is True
     assert speaker_matches("officials", "Saudi officials") is True
-    # ... and a title-stripped organisation can collapse to its last word:
-    # "Justice Department" -> "department" (justice is a title) == last of "state department".
-    assert normalise_speaker("Justice Department") == "department"
-    assert speaker_matches("Justice Department", "State Department") is True
+    assert speaker_matches("the department", "the Justice Department") is True
+
+
+def test_titles_are_not_stripped_from_organisation_names() -> None:
+    # "justice" and "general" are titles, but not in an organisation's name.
+    assert normalise_speaker("the Justice Department") == "justice department"
+    assert normalise_speaker("UN General Assembly") == "un general assembly"
+    assert speaker_matches("Justice Department", "State Department") is False
+    assert speaker_matches("General Assembly", "the Assembly") is True  # surname rule
+    # ... and still are from people's names.
+    assert normalise_speaker("Chief Justice John Roberts") == "john roberts"
+    assert speaker_matches("Justice Breyer", "Stephen Breyer") is True
 
 
 @pytest.mark.parametrize(

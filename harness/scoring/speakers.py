@@ -88,6 +88,42 @@ _TITLES = frozenset(
         "emir",
     ]
 )
+# Head nouns of organisation names: a name ending in one is not a person, so a leading
+# "title" word is part of the name ("Justice Department", "General Assembly").
+_ORGANISATION_HEADS = frozenset(
+    [
+        "administration",
+        "agency",
+        "army",
+        "assembly",
+        "association",
+        "authority",
+        "bank",
+        "board",
+        "bureau",
+        "commission",
+        "committee",
+        "company",
+        "corporation",
+        "council",
+        "court",
+        "department",
+        "foundation",
+        "government",
+        "group",
+        "institute",
+        "ministry",
+        "office",
+        "organisation",
+        "organization",
+        "party",
+        "police",
+        "service",
+        "staff",
+        "union",
+        "university",
+    ]
+)
 _LEADING = frozenset({"the", "a", "an"})
 _POSSESSIVE = re.compile(r"'s\b|s'\b")
 _NON_WORD = re.compile(r"[^\w\s]")
@@ -100,8 +136,11 @@ def normalise_speaker(name: str) -> str:
     words = text.split()
     while words and words[0] in _LEADING:
         words.pop(0)
-    # Strip leading titles only while a name remains: "Prime Minister Jacinda Ardern" ->
-    # "jacinda ardern", but "Vice President" (titles only) is kept whole.
+    # Strip leading titles only while a person's name remains: "Prime Minister Jacinda
+    # Ardern" -> "jacinda ardern", but "Vice President" (titles only) and "Justice
+    # Department" (an organisation) are kept whole.
+    if words and words[-1] in _ORGANISATION_HEADS:
+        return " ".join(words)
     while len(words) > 1 and words[0] in _TITLES and any(w not in _TITLES for w in words[1:]):
         words.pop(0)
     return " ".join(words)
