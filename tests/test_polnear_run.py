@@ -42,7 +42,8 @@ def test_run_on_imported_polnear_reports_supported_metrics(tmp_path: Path) -> No
             )
         )
     metrics = json.loads((outcome.folder.path / "metrics.json").read_text())["metrics"]
-    for supported in ("claim_f1", "attributed_f1", "speaker_accuracy", "grounding_rate"):
+    supported_metrics = ("claim_f1", "attributed_f1", "speaker_accuracy", "cue_accuracy")
+    for supported in (*supported_metrics, "grounding_rate"):
         assert metrics[supported]["value"] == 1.0, supported
     for unsupported in ("speaker_type_accuracy", "quote_type_accuracy", "via_accuracy"):
         assert metrics[unsupported] == {"value": None, "ci_low": None, "ci_high": None}
@@ -60,3 +61,6 @@ def test_other_annotators_feed_gold_agree(tmp_path: Path) -> None:
     assert 0.7 <= result.claim_f1 <= 1.0
     # PolNeAR has no speaker or quote types: kappa on placeholders would be meaningless.
     assert result.speaker_type_kappa is None and result.quote_type_kappa is None
+    # ... but it has Cue spans: every matched pair is compared on them.
+    assert result.cue_pairs == result.matched > 0
+    assert result.cue_agreement is not None and 0.5 <= result.cue_agreement <= 1.0

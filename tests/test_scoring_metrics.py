@@ -50,19 +50,32 @@ def pred(statement: str, evidence: str, speaker: str | None = None, kind: str = 
         exclude={"speaker_aliases", "required"}))  # fmt: skip
 
 
-G_OFF = gold("The bridge will reopen in May.", E_OFF, "officials", "government", "indirect")
+G_OFF = gold("The bridge will reopen in May.", E_OFF, "officials", "government", "indirect",
+             cue="said")  # fmt: skip
 G_2019 = gold("The bridge was closed in 2019.", E_2019, required=False)
-G_RUIZ = gold("The bridge works are on schedule.", E_RUIZ, "Ana Ruiz", "person", "direct")
-G_COST = gold("Costs doubled.", E_COST, "engineers", "anonymous", "indirect", via=["Critics"])
+G_RUIZ = gold("The bridge works are on schedule.", E_RUIZ, "Ana Ruiz", "person", "direct",
+              cue="told reporters")  # fmt: skip
+G_COST = gold("Costs doubled.", E_COST, "engineers", "anonymous", "indirect", via=["Critics"],
+              cue="said")  # fmt: skip
 
 PRED_A = [
-    # 0 -> G_OFF: same evidence and statement (sim 1); speaker case differs; all fields ok
-    pred("The bridge will reopen in May.", E_OFF, "Officials", "government", "indirect"),
-    # 1 -> G_RUIZ: surname-only speaker matches; quote_type wrong (indirect vs direct)
-    pred("The bridge works are on schedule.", E_RUIZ, "Ruiz", "person", "indirect"),
+    # 0 -> G_OFF: same evidence and statement (sim 1); speaker and cue case differ; all ok
+    pred(
+        "The bridge will reopen in May.", E_OFF, "Officials", "government", "indirect", cue="Said"
+    ),
+    # 1 -> G_RUIZ: surname-only speaker matches; quote_type wrong (indirect vs direct);
+    #      cue "told" is a run of the gold's "told reporters": ok
+    pred("The bridge works are on schedule.", E_RUIZ, "Ruiz", "person", "indirect", cue="told"),
     # 2 -> G_COST: same evidence; statement token F1 = 2*2/(6+2) = 0.5
-    #      -> sim = 0.75*1 + 0.25*0.5 = 0.875; speaker, speaker_type and via wrong
-    pred("The costs of the bridge doubled.", E_COST, "Critics", "organization", "indirect"),
+    #      -> sim = 0.75*1 + 0.25*0.5 = 0.875; speaker, speaker_type, via and cue wrong
+    pred(
+        "The costs of the bridge doubled.",
+        E_COST,
+        "Critics",
+        "organization",
+        "indirect",
+        cue="citing",
+    ),
     # 3: invented evidence, unrelated statement -> ungrounded and unmatched
     pred("The mayor resigned.", "The mayor resigned on Tuesday after the vote."),
     # 4 -> G_2019 (not required): quote_type wrong (indirect vs none)
@@ -97,12 +110,13 @@ def test_document_a_counts() -> None:
     s = score_a()
     # matched 0-0, 1-2, 2-3, 4-1; required among them 3; speaker ok for 0, 1, 4 (null=null)
     # -> attributed 3, attributed_required 2 (0 and 1); speaker_type ok 0, 1, 4 -> 3;
-    # quote_type ok 0, 2 -> 2; via ok 0, 1, 4 -> 3; prediction 3 ungrounded -> 4 of 5.
+    # quote_type ok 0, 2 -> 2; via ok 0, 1, 4 -> 3; cue ok 0, 1, 4 (null=null) -> 3;
+    # prediction 3 ungrounded -> 4 of 5.
     assert s.counts == DocCounts(
         n_pred=5, n_pred_grounded=4, n_gold=4, n_gold_required=3, matched=4,
         matched_required=3, attributed=3, attributed_required=2, speaker_type_pairs=4,
         speaker_type_ok=3, quote_type_pairs=4, quote_type_ok=2, via_pairs=4, via_ok=3,
-        valid=1, valid_first_attempt=0,
+        cue_pairs=4, cue_ok=3, valid=1, valid_first_attempt=0,
     )  # fmt: skip
     assert [(p.predicted, p.gold, p.similarity) for p in s.pairs] == [
         (0, 0, 1.0), (1, 2, 1.0), (2, 3, 0.875), (4, 1, 1.0)
@@ -158,6 +172,7 @@ def test_micro_metrics_by_hand() -> None:
     assert v["speaker_type_accuracy"] == 0.8  # (3+1) of (4+1) pairs
     assert v["quote_type_accuracy"] == 0.6  # (2+1) of (4+1)
     assert v["via_accuracy"] == 0.8  # (3+1) of (4+1)
+    assert v["cue_accuracy"] == 0.8  # (3+1) of (4+1)
     assert v["grounding_rate"] == round(5 / 6, 6)  # 5 grounded of 6 predicted
     assert v["schema_valid_rate"] == round(2 / 3, 6)  # A and C valid of 3 documents
     assert v["first_attempt_valid_rate"] == round(1 / 3, 6)  # only C

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.scoring.speakers import normalise_speaker, speaker_matches, via_matches
+from harness.scoring.speakers import cue_matches, normalise_speaker, speaker_matches, via_matches
 
 
 @pytest.mark.parametrize(
@@ -99,3 +99,21 @@ def test_titles_are_not_stripped_from_organisation_names() -> None:
 )
 def test_via_matches(predicted: list[str], gold: list[str], expected: bool) -> None:
     assert via_matches(predicted, gold) is expected
+
+
+@pytest.mark.parametrize(
+    ("predicted", "gold", "expected"),
+    [
+        (None, None, True),  # an author claim has no cue
+        ("said", None, False),
+        (None, "said", False),
+        ("Said,", "said", True),  # case and punctuation
+        ("told", "told reporters", True),  # one cue's words are a run in the other's
+        ("according to officials", "according to", True),
+        ("says", "said", False),  # cues are copied as written: tense counts
+        ("reported", "reporters", False),  # whole words only
+        ("claimed", "said", False),
+    ],
+)
+def test_cue_rule(predicted: str | None, gold: str | None, expected: bool) -> None:
+    assert cue_matches(predicted, gold) is expected

@@ -212,4 +212,6 @@ def test_gold_agreement_with_the_second_annotator(repo: Path, run_cli: RunCli) -
     match = re.search(r"^claim_f1: ([0-9.]+)$", done.stdout, re.MULTILINE)
     assert match is not None, done.stdout
     assert float(match.group(1)) >= 0.7
+    cue = re.search(r"^cue_agreement \(matched pairs\): ([0-9.]+)$", done.stdout, re.MULTILINE)
+    assert cue is not None and float(cue.group(1)) >= 0.7, done.stdout
     assert "documents: 1 " in done.stdout

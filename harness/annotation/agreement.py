@@ -1,8 +1,9 @@
 """Agreement between two annotations of the same documents, with the scoring matcher.
 
 Claim F1 is symmetric (2·matched / (n_a + n_b)); speaker agreement counts matched pairs
-whose speakers match under either side's aliases; Cohen's kappa corrects speaker_type
-and quote_type agreement on matched pairs for chance.
+whose speakers match under either side's aliases; cue agreement, matched pairs whose cues
+match under the scoring rule; Cohen's kappa corrects speaker_type and quote_type
+agreement on matched pairs for chance.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from harness.corpus import read_gold_file
 from harness.errors import UserInputError
 from harness.scoring.grounding import NormalisedDocument, ground
 from harness.scoring.matching import DEFAULT_MATCH_THRESHOLD, ClaimView, match_claims
-from harness.scoring.speakers import speaker_matches
+from harness.scoring.speakers import cue_matches, speaker_matches
 
 __all__ = ["Agreement", "agree", "cohen_kappa"]
 
@@ -41,6 +42,8 @@ class Agreement:
     speaker_agree: int
     speaker_type_kappa: float | None
     quote_type_kappa: float | None
+    cue_pairs: int = 0
+    cue_agree: int = 0
 
     @property
     def claim_f1(self) -> float:
@@ -50,6 +53,10 @@ class Agreement:
     @property
     def speaker_agreement(self) -> float | None:
         return self.speaker_agree / self.matched if self.matched else None
+
+    @property
+    def cue_agreement(self) -> float | None:
+        return self.cue_agree / self.cue_pairs if self.cue_pairs else None
 
 
 def _views(gold: GoldDocument, document: NormalisedDocument) -> list[ClaimView]:
@@ -62,7 +69,7 @@ def agree(
     common = sorted({p.name for p in dir_a.glob("*.json")} & {p.name for p in dir_b.glob("*.json")})
     if not common:
         raise UserInputError(f"{dir_a} and {dir_b}: no gold file names in common")
-    n_a = n_b = matched = speakers = 0
+    n_a = n_b = matched = speakers = cue_pairs = cues = 0
     types_a: list[str] = []
     types_b: list[str] = []
     quotes_a: list[str] = []
@@ -84,6 +91,9 @@ def agree(
             if GoldField.QUOTE_TYPE not in (*a.unannotated, *b.unannotated):
                 quotes_a.append(ca.quote_type)
                 quotes_b.append(cb.quote_type)
+            if GoldField.CUE not in (*a.unannotated, *b.unannotated):
+                cue_pairs += 1
+                cues += cue_matches(cb.cue, ca.cue)
     return Agreement(
         len(common),
         n_a,
@@ -92,4 +102,6 @@ def agree(
         speakers,
         cohen_kappa(types_a, types_b),
         cohen_kappa(quotes_a, quotes_b),
+        cue_pairs=cue_pairs,
+        cue_agree=cues,
     )

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict
 from harness.claims import Claim, GoldDocument, GoldField
 from harness.scoring.grounding import DEFAULT_FUZZY_THRESHOLD, NormalisedDocument, ground
 from harness.scoring.matching import DEFAULT_MATCH_THRESHOLD, ClaimView, match_claims
-from harness.scoring.speakers import speaker_matches, via_matches
+from harness.scoring.speakers import cue_matches, speaker_matches, via_matches
 
 __all__ = ["DocCounts", "DocScore", "MatchedPair", "ScoringConfig", "score_document"]
 
@@ -37,6 +37,7 @@ class MatchedPair(BaseModel):
     speaker_type: bool | None
     quote_type: bool | None
     via: bool | None
+    cue: bool | None = None  # absent from scores written before cues were scored
 
 
 class DocCounts(BaseModel):
@@ -57,6 +58,8 @@ class DocCounts(BaseModel):
     quote_type_ok: int = 0
     via_pairs: int = 0
     via_ok: int = 0
+    cue_pairs: int = 0
+    cue_ok: int = 0
     valid: int = 0
     valid_first_attempt: int = 0
 
@@ -110,6 +113,7 @@ def score_document(
                 speaker_type=_check(GoldField.SPEAKER_TYPE, gold, p.speaker_type == g.speaker_type),
                 quote_type=_check(GoldField.QUOTE_TYPE, gold, p.quote_type == g.quote_type),
                 via=_check(GoldField.VIA, gold, via_matches(p.via, g.via)),
+                cue=_check(GoldField.CUE, gold, cue_matches(p.cue, g.cue)),
             )
         )
     matched_gold = {pair.gold for pair in pairs}
@@ -129,6 +133,8 @@ def score_document(
         quote_type_ok=sum(p.quote_type is True for p in pairs),
         via_pairs=sum(p.via is not None for p in pairs),
         via_ok=sum(p.via is True for p in pairs),
+        cue_pairs=sum(p.cue is not None for p in pairs),
+        cue_ok=sum(p.cue is True for p in pairs),
         valid=int(failure is None),
         valid_first_attempt=int(failure is None and valid_first_attempt),
     )

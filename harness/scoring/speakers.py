@@ -1,4 +1,4 @@
-"""Does a predicted speaker name the same source as the gold speaker?
+"""Does a predicted speaker name the same source as the gold speaker (and the same cue)?
 
 "US Secretary of State Mike Pompeo", "Pompeo" and "Mike Pompeo's" all name one person.
 Names are compared after normalisation (case, punctuation, possessives, leading
@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from harness.scoring.text import normalise
 
-__all__ = ["normalise_speaker", "speaker_matches", "via_matches"]
+__all__ = ["cue_matches", "normalise_speaker", "speaker_matches", "via_matches"]
 
 _TITLES = frozenset(
     [
@@ -177,3 +177,18 @@ def via_matches(predicted: Iterable[str], gold: Iterable[str]) -> bool:
         _names_match(normalise_speaker(p), normalise_speaker(g))
         for p, g in zip(pred, want, strict=True)
     )
+
+
+def cue_matches(predicted: str | None, gold: str | None) -> bool:
+    """Same attribution cue, as written: equal words, or one cue's words a run in the other's.
+
+    Cues are copied from the text, so tense and wording are not normalised: "told" matches
+    "told reporters", "said" does not match "says". Both null (an author claim) match.
+    """
+    if gold is None or predicted is None:
+        return gold is None and predicted is None
+    pred = " ".join(_NON_WORD.sub(" ", normalise(predicted)).split())
+    want = " ".join(_NON_WORD.sub(" ", normalise(gold)).split())
+    if not pred or not want:
+        return pred == want
+    return f" {pred} " in f" {want} " or f" {want} " in f" {pred} "
