@@ -7,7 +7,7 @@ from conftest import Corpus
 
 from harness.claims import Claim
 from harness.scoring import batch
-from harness.scoring.batch import ScoringTask, estimated_serial_s, score_many
+from harness.scoring.batch import BatchScorer, ScoringTask, estimated_serial_s, score_many
 from harness.scoring.document import ScoringConfig
 
 
@@ -43,3 +43,21 @@ def test_estimate_grows_with_claim_pairs(corpus: Corpus) -> None:
     assert estimated_serial_s(few * 10) == pytest.approx(10 * estimated_serial_s(few))
     empty = [ScoringTask(t.doc_id, t.text, t.gold, [], None, True) for t in few]
     assert estimated_serial_s(empty) < estimated_serial_s(few)
+
+
+def test_one_pool_serves_every_batch_of_a_run(
+    corpus: Corpus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tasks = _tasks(corpus, copies=4)
+    config = ScoringConfig()
+    serial = score_many(tasks, config, workers=1)
+    monkeypatch.setattr(batch, "PARALLEL_FROM_S", 0.0)
+    half = len(tasks) // 2
+    with BatchScorer(config, workers=2) as scorer:
+        first = scorer.score(tasks[:half])
+        pool = scorer._pool
+        assert pool is not None  # the first batch started it ...
+        second = scorer.score(tasks[half:])
+        assert scorer._pool is pool  # ... and the second reused it
+    assert scorer._pool is None  # shut down on exit
+    assert first + second == serial
