@@ -98,6 +98,10 @@ def test_two_by_two_sweep_resumes_and_caches(
     flat = "".join(compared.stdout.split())  # rich wraps long run paths
     pairs = re.findall(r"B=\S*?/cells/(extract-\S+?-r\d+)A=\S*?/cells/(extract-\S+?-r\d+)", flat)
     assert pairs == [(cell, order[0]) for cell in order[1:]], compared.stdout
+    report = run_cli("report", str(folder), "-o", str(tmp_path / "sweep.html"))
+    assert report.returncode == 0, report.stderr
+    html = (tmp_path / "sweep.html").read_text(encoding="utf-8")
+    assert all(cell in html for cell in order), "every cell is in the report"
 
     before = (folder / "summary.json").read_bytes(), (folder / "summary.md").read_bytes()
     again = sweep_cli(run_cli, str(path), "--quiet")

@@ -57,7 +57,13 @@ def report_command(
     Headline metrics with 95% intervals, paired deltas and flipped documents (2+ runs),
     per-document scores, speaker-type confusion, failures, tokens/latency/cost, and every
     document with gold and predicted evidence highlighted. Self-contained: no network.
+    A sweep folder stands for its completed cells, in sweep order.
     """
+    from harness.compare import runs_to_compare
+
+    folders, notes = runs_to_compare(runs)
+    for note in notes:
+        click.echo(note, err=True)
     options = ReportOptions(prices=prices, docs=docs, gold=gold, intersection=intersection)
-    write_report(list(runs), output, options)
+    write_report([folder.path for folder in folders], output, options)
     click.echo(f"wrote {output}")
