@@ -208,9 +208,7 @@ def _server(kind: str) -> Any:
         return RawServer()
     from harness.fakes import Reply, ScriptedServer
 
-    server = ScriptedServer(lambda request: Reply(content=FIXED_REPLY))
-    server._server.socket.listen(512)  # socketserver's backlog of 5 resets 64 clients
-    return server
+    return ScriptedServer(lambda request: Reply(content=FIXED_REPLY))
 
 
 def main() -> None:

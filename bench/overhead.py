@@ -65,13 +65,8 @@ from harness.fakes import Reply, ScriptedServer
 
 
 def _server(kind: str) -> AbstractContextManager[Any]:
-    if kind in ("scripted", "scripted-backlog5"):
-        server = ScriptedServer(lambda request: Reply(content=FIXED_REPLY))
-        if kind == "scripted":
-            # ThreadingHTTPServer listens with backlog 5 (socketserver default): 64 clients
-            # connecting at once get resets (httpx ReadError). Re-listen with a real backlog.
-            server._server.socket.listen(512)
-        return server
+    if kind == "scripted":  # listens with a backlog of 1024 (harness.fakes.server)
+        return ScriptedServer(lambda request: Reply(content=FIXED_REPLY))
     if kind == "raw":
         return RawServer()
     if kind == "raw-process":

@@ -100,13 +100,18 @@ def per_document_metrics(counts: Array) -> dict[str, Array]:
     return _metrics_from(counts, empty_precision=empty_p, empty_recall=1.0, empty_accuracy=np.nan)
 
 
-METRIC_ORDER = (
+_MACRO = (
     "claim_precision",
     "claim_recall",
     "claim_f1",
     "attributed_precision",
     "attributed_recall",
     "attributed_f1",
+)
+"""Metrics also reported as a mean of per-document values (`<name>_macro`)."""
+
+METRIC_ORDER = (
+    *_MACRO,
     "speaker_accuracy",
     "speaker_type_accuracy",
     "quote_type_accuracy",
@@ -117,15 +122,6 @@ METRIC_ORDER = (
     "first_attempt_valid_rate",
 )
 """The order in which every table (terminal, Markdown, HTML) lists the micro metrics."""
-
-_MACRO = (
-    "claim_precision",
-    "claim_recall",
-    "claim_f1",
-    "attributed_precision",
-    "attributed_recall",
-    "attributed_f1",
-)
 
 
 class MetricValue(BaseModel):

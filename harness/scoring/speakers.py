@@ -129,11 +129,15 @@ _POSSESSIVE = re.compile(r"'s\b|s'\b")
 _NON_WORD = re.compile(r"[^\w\s]")
 
 
+def _words(normalised: str) -> list[str]:
+    """Words of already-normalised text, punctuation dropped."""
+    return _NON_WORD.sub(" ", normalised).split()
+
+
 @lru_cache(maxsize=65536)
 def normalise_speaker(name: str) -> str:
     """Lower-case name without possessives, punctuation, leading articles or leading titles."""
-    text = _NON_WORD.sub(" ", _POSSESSIVE.sub("", normalise(name)))
-    words = text.split()
+    words = _words(_POSSESSIVE.sub("", normalise(name)))
     while words and words[0] in _LEADING:
         words.pop(0)
     # Strip leading titles only while a person's name remains: "Prime Minister Jacinda
@@ -187,8 +191,7 @@ def cue_matches(predicted: str | None, gold: str | None) -> bool:
     """
     if gold is None or predicted is None:
         return gold is None and predicted is None
-    pred = " ".join(_NON_WORD.sub(" ", normalise(predicted)).split())
-    want = " ".join(_NON_WORD.sub(" ", normalise(gold)).split())
+    pred, want = " ".join(_words(normalise(predicted))), " ".join(_words(normalise(gold)))
     if not pred or not want:
         return pred == want
     return f" {pred} " in f" {want} " or f" {want} " in f" {pred} "
