@@ -63,9 +63,13 @@ class EndpointSpec(BaseModel):
     base_url: str | None = Field(None, description="OpenAI-compatible URL; null for local models")
     model: str = Field(min_length=1, description="model name, or 'local' / 'local:/path.gguf'")
     api_key_env: str = Field("OPENAI_API_KEY", description="environment variable with the key")
+    api_key_file: Path | None = Field(None, description="file holding the key (instead)")
     concurrency: Positive | None = None
     timeout: Annotated[float, Field(gt=0)] | None = Field(None, description="seconds per request")
     max_attempts: Positive = 4
+    backoff_max: Annotated[float, Field(ge=0)] = Field(
+        20.0, description="cap in seconds of one retry backoff sleep"
+    )
     n_ctx: Annotated[int, Field(ge=512)] | None = Field(
         None, description="context window of a local model [default: 8192]"
     )
@@ -119,7 +123,7 @@ class SweepFile(BaseModel):
 
 
 class KindDefaults(Protocol):
-    """Per endpoint kind (local or API) defaults; the CLI's LOCAL_DEFAULTS/API_DEFAULTS."""
+    """Per endpoint kind (local or API) defaults; `endpoints.resolve.DEFAULTS`."""
 
     @property
     def max_tokens(self) -> int: ...

@@ -8,8 +8,6 @@ was written, so `rescore` and `resume` go through exactly the same code as a fre
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import json
 import subprocess
 import time
 from dataclasses import dataclass
@@ -17,25 +15,32 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
-import numpy as np
-
 from harness import __version__
 from harness._eval.config import RunConfig
 from harness._eval.extract import FatalEndpointError, extract_document
-from harness.claims import Document, GoldDocument
+from harness._eval.score import score_run, score_stopped_run
+from harness.claims import Document
 from harness.corpus import GoldSet, check_gold, documents_hash, load_documents
 from harness.endpoints.cache import ResponseCache
 from harness.endpoints.client import CallFailed, ChatClient
 from harness.errors import EndpointError, UserInputError
 from harness.prompts import Prompt, load_prompt
 from harness.runs import Manifest, PredictionRecord, RunFolder, TokenTotals
-from harness.runs.folder import new_run_id
+from harness.runs.folder import new_run_id, to_do
 from harness.runs.records import ProbeRecord
-from harness.scoring.batch import SCORING_BATCH, BatchScorer, ScoringTask
-from harness.scoring.document import DocScore, ScoringConfig
-from harness.scoring.metrics import FIELDS, Metrics, aggregate_counts, counts_row
+from harness.scoring.document import DocScore
+from harness.scoring.metrics import Metrics
 
-__all__ = ["Progress", "RunOutcome", "evaluate", "run_evaluation", "score_run"]
+__all__ = [
+    "Inputs",
+    "Progress",
+    "RunOutcome",
+    "evaluate",
+    "load_corpus",
+    "load_inputs",
+    "run_evaluation",
+    "score_run",
+]
 
 
 class Progress(Protocol):
@@ -114,41 +119,6 @@ def _new_manifest(
     )
 
 
-def score_run(
-    folder: RunFolder,
-    documents: list[Document],
-    gold: GoldSet,
-    scoring: ScoringConfig,
-) -> Metrics:
-    """Score every gold document from the stored predictions (missing ones score zero).
-
-    Memory stays proportional to one batch: predictions are indexed by file offset and
-    read back batch by batch, gold is loaded per batch, scores are streamed to
-    scores.jsonl, and metrics come from the per-document count rows.
-    """
-    offsets = folder.index_predictions()
-    scored = [doc for doc in documents if doc.id in gold.doc_ids]
-    rows: list[list[float]] = []
-    failures: dict[str, int] = {}
-    with folder.scores_writer() as write, BatchScorer(scoring) as scorer:
-        for start in range(0, len(scored), SCORING_BATCH):
-            batch = scored[start : start + SCORING_BATCH]
-            batch_gold = gold.load(batch)
-            tasks = []
-            for doc in batch:
-                record = folder.read_prediction_at(offsets[doc.id]) if doc.id in offsets else None
-                tasks.append(_task(doc, batch_gold[doc.id], record))
-            for score in scorer.score(tasks):
-                write(score)
-                rows.append(counts_row(score))
-                if score.failure is not None:
-                    failures[score.failure] = failures.get(score.failure, 0) + 1
-    counts = np.array(rows, dtype=float).reshape(len(rows), len(FIELDS))
-    metrics = aggregate_counts(counts, failures)
-    folder.write_metrics(metrics)
-    return metrics
-
-
 async def _extract_all(
     todo: list[Document],
     prompt: Prompt,
@@ -193,33 +163,56 @@ async def _extract_all(
         await asyncio.gather(*workers, return_exceptions=True)
 
 
+@dataclass(frozen=True)
+class Inputs:
+    """What a run reads before any request, each checked up front."""
+
+    prompt: Prompt
+    documents: list[Document]
+    gold: GoldSet
+
+
+def load_corpus(docs: Path, gold: Path, limit: int | None) -> tuple[list[Document], GoldSet]:
+    documents = load_documents(docs)[:limit]
+    return documents, check_gold(gold, documents)  # bad gold stops us before any request
+
+
+def load_inputs(
+    prompt_ref: str, prompts_dir: Path, documents: list[Document], gold: GoldSet
+) -> Inputs:
+    prompt = load_prompt(prompt_ref, prompts_dir)
+    prompt.render(documents[0])  # a template error stops us before any request
+    return Inputs(prompt, documents, gold)
+
+
+def _open_run(
+    config: RunConfig, inputs: Inputs, resume: Path | None, retry_failed: bool
+) -> tuple[RunFolder, Manifest, list[Document]]:
+    """The run folder, its manifest and the documents still to request."""
+    if resume is not None:
+        folder = RunFolder.open(resume)
+        manifest = _check_resumable(folder.read_manifest(), inputs.prompt, inputs.documents, config)
+        return folder, manifest, to_do(resume, inputs.documents, retry_failed).documents
+    run_id = config.run_id or new_run_id(inputs.prompt.ref)
+    folder = RunFolder.create(config.results_dir, run_id)
+    manifest = _new_manifest(config, inputs.prompt, run_id, inputs.documents, inputs.gold)
+    return folder, manifest, list(inputs.documents)
+
+
 async def run_evaluation(
     config: RunConfig,
     api_key: str | None,
     progress: Progress | None = None,
     resume: Path | None = None,
     retry_failed: bool = False,
+    inputs: Inputs | None = None,
 ) -> RunOutcome:
     """Evaluate one prompt on one endpoint; the run folder is readable whatever happens."""
     progress = progress or _Silent()
-    prompt = load_prompt(config.prompt, config.prompts_dir)
-    documents = load_documents(config.docs)[: config.limit]
-    gold = check_gold(config.gold, documents)  # bad gold stops us before any request
-    prompt.render(documents[0])  # a template error stops us before any request
-    if resume is not None:
-        folder = RunFolder.open(resume)
-        manifest = _check_resumable(folder.read_manifest(), prompt, documents, config)
-        done = folder.read_predictions()
-        todo = [
-            d
-            for d in documents
-            if d.id not in done or (retry_failed and done[d.id].failure is not None)
-        ]
-    else:
-        run_id = config.run_id or new_run_id(prompt.ref)
-        folder = RunFolder.create(config.results_dir, run_id)
-        manifest = _new_manifest(config, prompt, run_id, documents, gold)
-        todo = list(documents)
+    if inputs is None:
+        documents, gold = load_corpus(config.docs, config.gold, config.limit)
+        inputs = load_inputs(config.prompt, config.prompts_dir, documents, gold)
+    folder, manifest, todo = _open_run(config, inputs, resume, retry_failed)
     folder.write_manifest(manifest)
     cache = ResponseCache(config.cache_dir) if config.cache_dir else None
     client = ChatClient(
@@ -244,8 +237,10 @@ async def run_evaluation(
                 ProbeRecord(mode=str(s.mode), accepted=s.accepted, error=s.error) for s in probe
             ]
         manifest.output_mode = str(client.mode) if client.mode else manifest.output_mode
-        progress.start(len(documents), len(documents) - len(todo))
-        await _extract_all(todo, prompt, client, config.reask, folder, progress, totals, manifest)
+        progress.start(len(inputs.documents), len(inputs.documents) - len(todo))
+        await _extract_all(
+            todo, inputs.prompt, client, config.reask, folder, progress, totals, manifest
+        )
         status = "completed"
     except FatalEndpointError as exc:
         error = f"{config.endpoint.base_url}: the endpoint rejected the run: {exc}"
@@ -262,18 +257,9 @@ async def run_evaluation(
         folder.close()
         _finish_manifest(folder, manifest, status, error, totals, client, started)
         if status != "completed":
-            _score_stopped_run(folder, documents, gold, config.scoring)
-    metrics = score_run(folder, documents, gold, config.scoring)
+            score_stopped_run(folder, inputs.documents, inputs.gold, config.scoring)
+    metrics = score_run(folder, inputs.documents, inputs.gold, config.scoring)
     return RunOutcome(folder, manifest, metrics, requested=len(todo))
-
-
-def _task(doc: Document, gold: GoldDocument, record: PredictionRecord | None) -> ScoringTask:
-    if record is None:  # never requested, or lost with the requests in flight at a crash
-        return ScoringTask(doc.id, doc.text, gold, [], "not_run", False)
-    failure = str(record.failure.kind) if record.failure else None
-    return ScoringTask(
-        doc.id, doc.text, gold, record.claims or [], failure, record.valid_first_attempt
-    )
 
 
 def _finish_manifest(
@@ -292,18 +278,6 @@ def _finish_manifest(
     manifest.finished_at = _now()
     manifest.duration_s = round((manifest.duration_s or 0) + time.perf_counter() - started, 3)
     folder.write_manifest(manifest)
-
-
-def _score_stopped_run(
-    folder: RunFolder,
-    documents: list[Document],
-    gold: GoldSet,
-    scoring: ScoringConfig,
-) -> None:
-    """A failed or interrupted run still gets scores (unfinished documents as `not_run`),
-    so `show` and `report` can read it; best effort, never masking the original error."""
-    with contextlib.suppress(Exception):
-        score_run(folder, documents, gold, scoring)
 
 
 def _check_resumable(
@@ -328,7 +302,3 @@ def _check_resumable(
 def evaluate(config: RunConfig, api_key: str | None = None) -> RunOutcome:
     """Synchronous entry point for Python users and notebooks."""
     return asyncio.run(run_evaluation(config, api_key))
-
-
-def load_config_json(path: Path) -> RunConfig:
-    return RunConfig.model_validate(json.loads(path.read_text(encoding="utf-8")))

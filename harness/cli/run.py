@@ -4,47 +4,23 @@ from __future__ import annotations
 
 import asyncio
 from contextlib import ExitStack
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import click
 
-from harness._eval.config import RunConfig
 from harness.cli.display import LiveProgress, print_summary
 from harness.cli.options import cache_options
 from harness.endpoints.cache import default_cache_dir
-from harness.endpoints.local import DEFAULT_CONTEXT, LocalServer, parse_local_model
-from harness.endpoints.settings import Endpoint, OutputMode, SamplingParams
+from harness.endpoints.local import DEFAULT_CONTEXT
+from harness.endpoints.resolve import DEFAULTS, EndpointResolver, Kind, kind_of, with_kind_defaults
+from harness.endpoints.settings import OutputMode
 from harness.errors import UserInputError
 from harness.runs.folder import new_run_id
 from harness.scoring.document import ScoringConfig
-from harness.secrets import read_api_key
+from harness.sweep import Cell, EndpointSpec
 
-__all__ = ["LOCAL_DEFAULTS", "run_command"]
-
-
-# The embedded SmolLM2-135M loops on repeated claims until max_tokens at temperature 0
-# (~35 tokens/s on 2 cores): these keep the README's main command within ~5 minutes.
-@dataclass(frozen=True)
-class Defaults:
-    limit: int | None
-    max_tokens: int
-    repeat_penalty: float | None
-    concurrency: int
-    timeout_s: float
-
-
-# The embedded SmolLM2-135M loops on repeated claims until max_tokens at temperature 0
-# (~35 tokens/s on 2 cores): these keep the README's main command within ~5 minutes.
-# One llama.cpp slot generates at ~35 tokens/s: a long answer can take minutes, and a
-# timed-out request keeps the slot busy, so time out late rather than retry early.
-LOCAL_DEFAULTS = Defaults(
-    limit=8, max_tokens=384, repeat_penalty=1.3, concurrency=1, timeout_s=600.0
-)
-API_DEFAULTS = Defaults(
-    limit=None, max_tokens=2048, repeat_penalty=None, concurrency=4, timeout_s=120.0
-)
+__all__ = ["run_command"]
 
 
 @click.command("run")
@@ -232,66 +208,61 @@ async def _run(
     model = model or ("local" if base_url is None else None)
     if model is None:
         raise UserInputError("--model: required with --base-url (the model name to request)")
-    gguf = parse_local_model(model)
-    local = gguf is not None
-    defaults = LOCAL_DEFAULTS if local else API_DEFAULTS
+    local = kind_of(model) is Kind.LOCAL
+    defaults = DEFAULTS[kind_of(model)]
     if not local and base_url is None:
         raise UserInputError(f"--base-url: required for --model {model!r} (or set OPENAI_BASE_URL)")
     run_id = run_id or (resume.name if resume else new_run_id(prompt))
-    scoring = ScoringConfig() if threshold is None else ScoringConfig(match_threshold=threshold)
-    params = SamplingParams(
-        temperature=temperature,
-        max_tokens=max_tokens or defaults.max_tokens,
-        seed=seed,
-        top_p=top_p,
-        frequency_penalty=frequency_penalty,
-        presence_penalty=presence_penalty,
-        repeat_penalty=repeat_penalty or defaults.repeat_penalty,
+    run_dir = resume if resume is not None else results / run_id
+    chosen = {
+        "temperature": temperature,
+        "max_tokens": max_tokens,
+        "seed": seed,
+        "top_p": top_p,
+        "frequency_penalty": frequency_penalty,
+        "presence_penalty": presence_penalty,
+        "repeat_penalty": repeat_penalty,
+    }
+    params = with_kind_defaults(model, {k: v for k, v in chosen.items() if v is not None})
+    spec = EndpointSpec(
+        base_url=None if local else base_url,
+        model=model,
+        api_key_env=api_key_env,
+        api_key_file=api_key_file,
+        concurrency=concurrency,
+        timeout=timeout,
+        max_attempts=max_attempts,
+        backoff_max=backoff_max,
+        n_ctx=n_ctx,
     )
-    api_key = None if local else read_api_key(api_key_env, api_key_file)
-    with ExitStack() as stack:
-        local_info = None
-        if gguf is not None:
-            run_dir = resume if resume is not None else results / run_id
-            server = stack.enter_context(LocalServer(gguf, run_dir / "server.log", n_ctx=n_ctx))
-            base_url, local_info = server.base_url, server.describe()
-        assert base_url is not None
-        endpoint = Endpoint(
-            base_url=base_url,
-            model=model,
-            timeout_s=timeout or defaults.timeout_s,
-            max_attempts=max_attempts,
-            backoff_max_s=backoff_max,
-            concurrency=concurrency or defaults.concurrency,
-            identity=f"local:{local_info['sha256']}:n_ctx={n_ctx}" if local_info else None,
+    limit = None if all_docs else (limit or defaults.limit)
+    if not quiet and local and limit:
+        click.echo(
+            f"embedded model: first {limit} documents, max_tokens "
+            f"{params.max_tokens}, repeat_penalty {params.repeat_penalty} "
+            "(--all for the full corpus)",
+            err=True,
         )
-        config = RunConfig(
-            prompt=prompt,
-            prompts_dir=prompts_dir,
-            docs=docs,
-            gold=gold,
-            results_dir=results,
-            endpoint=endpoint,
-            params=params,
-            reask=reask,
-            scoring=scoring,
-            run_id=run_id,
-            output_mode=OutputMode(output_mode) if output_mode else None,
-            limit=None if all_docs else (limit or defaults.limit),
-            local_model=local_info,
-            cache_dir=None if no_cache else (cache_dir or default_cache_dir()),
-        )
-        if not quiet and local and config.limit:
-            click.echo(
-                f"embedded model: first {config.limit} documents, max_tokens "
-                f"{params.max_tokens}, repeat_penalty {params.repeat_penalty} "
-                "(--all for the full corpus)",
-                err=True,
-            )
-        from harness._eval.run import run_evaluation  # the engine loads openai: only here
+    from harness._eval.cells import CellJob, Shared, run_cell  # the engine loads openai
+    from harness._eval.run import load_corpus
 
-        outcome = await run_evaluation(
-            config, api_key, LiveProgress(quiet), resume=resume, retry_failed=retry_failed
-        )
+    documents, gold_set = load_corpus(docs, gold, limit)
+    shared = Shared(
+        docs=docs,
+        gold=gold,
+        prompts_dir=prompts_dir,
+        limit=limit,
+        documents=documents,
+        gold_set=gold_set,
+        reask=reask,
+        output_mode=OutputMode(output_mode) if output_mode else None,
+        scoring=ScoringConfig() if threshold is None else ScoringConfig(match_threshold=threshold),
+        cache_dir=None if no_cache else (cache_dir or default_cache_dir()),
+        retry_failed=retry_failed,
+    )
+    cell = Cell(run_id, prompt, "cli", params, 0)
+    job = CellJob(cell, spec, run_dir, run_dir / "server.log", resume=resume is not None)
+    with ExitStack() as stack:
+        outcome = await run_cell(shared, job, EndpointResolver(stack), LiveProgress(quiet))
     print_summary(outcome.manifest, outcome.metrics, str(outcome.folder.path))
     click.echo(f"documents requested in this invocation: {outcome.requested}")

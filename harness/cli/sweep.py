@@ -13,8 +13,8 @@ from rich.table import Table
 from harness._eval.sweep_summary import SweepSummary, summary_rows
 from harness.cli.display import LiveProgress
 from harness.cli.options import cache_options
-from harness.cli.run import API_DEFAULTS, LOCAL_DEFAULTS
 from harness.endpoints.cache import default_cache_dir
+from harness.endpoints.resolve import DEFAULTS, Kind
 from harness.sweep import Cell, expand_cells, load_sweep
 
 if TYPE_CHECKING:
@@ -49,13 +49,12 @@ def sweep_command(
     The sweep folder gets summary.md and summary.json (headline metrics with 95% CIs).
     """
     sweep = load_sweep(sweep_file)
-    cells = expand_cells(sweep, sweep_file, LOCAL_DEFAULTS, API_DEFAULTS)
+    cells = expand_cells(sweep, sweep_file, DEFAULTS[Kind.LOCAL], DEFAULTS[Kind.REMOTE])
     cache = None if no_cache else (cache_dir or default_cache_dir())
-    defaults = (LOCAL_DEFAULTS, API_DEFAULTS)
     from harness._eval.sweep import plan_sweep, run_sweep  # the engine loads openai: only here
 
     if dry_run:
-        plans = asyncio.run(plan_sweep(sweep, sweep_file, cells, defaults, cache, retry_failed))
+        plans = asyncio.run(plan_sweep(sweep, sweep_file, cells, cache, retry_failed))
         _print_plan(sweep.name, plans)
         return
 
@@ -65,7 +64,7 @@ def sweep_command(
         return LiveProgress(quiet)
 
     summary, outcomes = asyncio.run(
-        run_sweep(sweep, sweep_file, cells, defaults, cache, progress, retry_failed)
+        run_sweep(sweep, sweep_file, cells, cache, progress, retry_failed)
     )
     _print_summary(summary)
     click.echo(f"sweep folder: {sweep.folder}")

@@ -153,11 +153,15 @@ class ChatClient:
         self.mode = OutputMode.PROMPT
         return steps
 
-    async def _probe_mode(self, mode: OutputMode) -> tuple[ProbeStep, str | None]:
-        """One rung's verdict, cached per endpoint so an identical re-run sends nothing."""
-        key = CacheKey.build(
+    def probe_key(self, mode: OutputMode) -> CacheKey:
+        """The cache key of one rung's probe on this endpoint (a dry run reads it too)."""
+        return CacheKey.build(
             "probe", base_url=self._identity, model=self.endpoint.model, mode=str(mode)
         )
+
+    async def _probe_mode(self, mode: OutputMode) -> tuple[ProbeStep, str | None]:
+        """One rung's verdict, cached per endpoint so an identical re-run sends nothing."""
+        key = self.probe_key(mode)
         stored = self.cache.get(key) if self.cache else None
         if stored is not None:
             data = json.loads(stored)

@@ -102,15 +102,6 @@ class LocalServer:
     def version(self) -> str:
         return importlib.metadata.version("llama_cpp_python")
 
-    def describe(self) -> dict[str, str]:
-        return {
-            "path": str(self.model_path),
-            "sha256": file_sha256(self.model_path),
-            "server": f"llama-cpp-python {self.version}",
-            "n_ctx": str(self.n_ctx),
-            "log": self.log_path.name,
-        }
-
     def start(self) -> LocalServer:
         command = [
             sys.executable,

@@ -17,16 +17,17 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, NamedTuple
 
 from pydantic import BaseModel, ValidationError
 
+from harness.claims import Document
 from harness.errors import UserInputError
 from harness.runs.records import Manifest, PredictionRecord
 from harness.scoring.document import DocScore
 from harness.scoring.metrics import Metrics
 
-__all__ = ["RunFolder", "new_run_id", "write_atomic"]
+__all__ = ["RunFolder", "ToDo", "new_run_id", "to_do", "write_atomic"]
 
 MANIFEST, PREDICTIONS, SCORES, METRICS = (
     "manifest.json",
@@ -58,6 +59,25 @@ def write_atomic(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+class ToDo(NamedTuple):
+    recorded: int  # documents of the corpus with a record
+    documents: list[Document]  # still to request
+
+
+def to_do(run_dir: Path, documents: list[Document], retry_failed: bool = False) -> ToDo:
+    """The one rule of resume: a document is requested again only if it has no record
+    (or, with `retry_failed`, a failed one); a folder without a manifest has no run yet."""
+    if not (run_dir / MANIFEST).is_file():
+        return ToDo(0, list(documents))
+    done = RunFolder(run_dir).read_predictions()
+    todo = [
+        d
+        for d in documents
+        if d.id not in done or (retry_failed and done[d.id].failure is not None)
+    ]
+    return ToDo(sum(d.id in done for d in documents), todo)
 
 
 class RunFolder:

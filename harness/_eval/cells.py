@@ -1,0 +1,86 @@
+"""One cell: a prompt, an endpoint spec and sampling parameters, run into one run folder.
+
+`harness run` is a sweep of one cell: both come here, so endpoint resolution (with the
+per-kind defaults), resume and the RunConfig exist once. A local server is started only
+when the cell has documents to request, after the corpus, gold and prompt were checked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness._eval.config import RunConfig
+from harness._eval.run import Progress, RunOutcome, load_inputs, run_evaluation
+from harness.claims import Document
+from harness.corpus import GoldSet
+from harness.endpoints.resolve import EndpointResolver
+from harness.endpoints.settings import OutputMode
+from harness.runs.folder import to_do
+from harness.scoring.document import ScoringConfig
+from harness.sweep import Cell, EndpointSpec
+
+__all__ = ["CellJob", "Shared", "run_cell"]
+
+
+@dataclass(frozen=True)
+class Shared:
+    """What every cell of one invocation shares (the corpus is loaded once)."""
+
+    docs: Path
+    gold: Path
+    prompts_dir: Path
+    limit: int | None
+    documents: list[Document]
+    gold_set: GoldSet
+    reask: int
+    output_mode: OutputMode | None
+    scoring: ScoringConfig
+    cache_dir: Path | None
+    retry_failed: bool
+
+
+@dataclass(frozen=True)
+class CellJob:
+    """One cell and where it runs: `folder` is its run folder, resumed if `resume`."""
+
+    cell: Cell
+    spec: EndpointSpec
+    folder: Path
+    server_log: Path
+    resume: bool
+    where: str | None = None  # prefix of errors about the spec (a sweep file's JSON path)
+
+
+async def run_cell(
+    shared: Shared, job: CellJob, resolver: EndpointResolver, progress: Progress
+) -> RunOutcome:
+    """Run (or resume) one cell; endpoint errors propagate, the run folder records them."""
+    inputs = load_inputs(job.cell.prompt, shared.prompts_dir, shared.documents, shared.gold_set)
+    todo = to_do(job.folder, shared.documents, shared.retry_failed) if job.resume else None
+    if todo is None or todo.documents:
+        ready = resolver.ready(job.spec, job.server_log, job.where)
+        endpoint, api_key, local_model = ready.endpoint, ready.api_key, ready.local_model
+    else:  # nothing to request: no server to start, no key to read
+        endpoint, api_key, local_model = resolver.endpoint(job.spec, where=job.where), None, None
+    config = RunConfig(
+        prompt=job.cell.prompt,
+        prompts_dir=shared.prompts_dir,
+        docs=shared.docs,
+        gold=shared.gold,
+        results_dir=job.folder.parent,
+        endpoint=endpoint,
+        params=job.cell.params,
+        output_mode=shared.output_mode,
+        reask=shared.reask,
+        scoring=shared.scoring,
+        limit=shared.limit,
+        run_id=job.folder.name,
+        local_model=local_model,
+        cache_dir=shared.cache_dir,
+        repeat=job.cell.repeat,
+    )
+    resume = job.folder if job.resume else None
+    return await run_evaluation(
+        config, api_key, progress, resume=resume, retry_failed=shared.retry_failed, inputs=inputs
+    )

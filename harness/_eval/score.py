@@ -1,0 +1,75 @@
+"""Scoring a run folder: from the stored predictions, never from memory.
+
+A fresh run, a resumed run and `rescore` all score here, so they give identical numbers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import numpy as np
+
+from harness.claims import Document, GoldDocument
+from harness.corpus import GoldSet
+from harness.runs import PredictionRecord, RunFolder
+from harness.scoring.batch import SCORING_BATCH, BatchScorer, ScoringTask
+from harness.scoring.document import ScoringConfig
+from harness.scoring.metrics import FIELDS, Metrics, aggregate_counts, counts_row
+
+__all__ = ["score_run", "score_stopped_run"]
+
+
+def score_run(
+    folder: RunFolder,
+    documents: list[Document],
+    gold: GoldSet,
+    scoring: ScoringConfig,
+) -> Metrics:
+    """Score every gold document from the stored predictions (missing ones score zero).
+
+    Memory stays proportional to one batch: predictions are indexed by file offset and
+    read back batch by batch, gold is loaded per batch, scores are streamed to
+    scores.jsonl, and metrics come from the per-document count rows.
+    """
+    offsets = folder.index_predictions()
+    scored = [doc for doc in documents if doc.id in gold.doc_ids]
+    rows: list[list[float]] = []
+    failures: dict[str, int] = {}
+    with folder.scores_writer() as write, BatchScorer(scoring) as scorer:
+        for start in range(0, len(scored), SCORING_BATCH):
+            batch = scored[start : start + SCORING_BATCH]
+            batch_gold = gold.load(batch)
+            tasks = []
+            for doc in batch:
+                record = folder.read_prediction_at(offsets[doc.id]) if doc.id in offsets else None
+                tasks.append(_task(doc, batch_gold[doc.id], record))
+            for score in scorer.score(tasks):
+                write(score)
+                rows.append(counts_row(score))
+                if score.failure is not None:
+                    failures[score.failure] = failures.get(score.failure, 0) + 1
+    counts = np.array(rows, dtype=float).reshape(len(rows), len(FIELDS))
+    metrics = aggregate_counts(counts, failures)
+    folder.write_metrics(metrics)
+    return metrics
+
+
+def _task(doc: Document, gold: GoldDocument, record: PredictionRecord | None) -> ScoringTask:
+    if record is None:  # never requested, or lost with the requests in flight at a crash
+        return ScoringTask(doc.id, doc.text, gold, [], "not_run", False)
+    failure = str(record.failure.kind) if record.failure else None
+    return ScoringTask(
+        doc.id, doc.text, gold, record.claims or [], failure, record.valid_first_attempt
+    )
+
+
+def score_stopped_run(
+    folder: RunFolder,
+    documents: list[Document],
+    gold: GoldSet,
+    scoring: ScoringConfig,
+) -> None:
+    """A failed or interrupted run still gets scores (unfinished documents as `not_run`),
+    so `show` and `report` can read it; best effort, never masking the original error."""
+    with contextlib.suppress(Exception):
+        score_run(folder, documents, gold, scoring)
