@@ -1,35 +1,23 @@
-"""Sweep files: prompts x endpoints x sampling parameters x repeats, as one validated value.
+"""Sweep files: prompts x endpoints x sampling parameters x repeats, as validated models.
 
-A sweep file (YAML) is checked against the published JSON Schema `sweep` (unknown keys
-rejected; every error is one line `file: $.path: message`), then parsed into `SweepFile`
-and expanded into `Cell`s. A cell is one ordinary run; its id is deterministic
-(`<prompt>-<endpoint>-<config hash>-r<repeat>`), so re-running a sweep finds, and resumes,
-the same run folders instead of creating new ones. The hash covers everything a run folder
-cannot change on resume (model, sampling parameters, re-asks, output mode, documents), so
-changing any of them makes a new cell and leaves the others untouched.
+Only the models live here (they publish the JSON Schema `sweep`, so `harness.schemas`
+imports this module and this module imports nothing that loads prompts or schemas).
+Reading a file and expanding it into `Cell`s is the engine's (`_eval/expand.py`). A cell
+is one ordinary run; its id is deterministic (`<prompt>-<endpoint>-<config hash>-r<repeat>`),
+so re-running a sweep finds, and resumes, the same run folders instead of creating new ones.
 """
 
 from __future__ import annotations
 
-import hashlib
-import itertools
-import json
-import re
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
-import jsonschema
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from harness.errors import UserInputError, json_path
+from harness.endpoints.settings import Kind, SamplingParams, kind_of
 
-if TYPE_CHECKING:  # harness.schemas publishes SweepFile's schema: modules importing it
-    from harness.endpoints.settings import SamplingParams  # (endpoints, prompts) load late
-
-__all__ = ["Cell", "KindDefaults", "SweepFile", "config_hash", "expand_cells", "load_sweep"]
+__all__ = ["Cell", "EndpointSpec", "Override", "ParamGrid", "SweepFile"]
 
 Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)]
 Temperature = Annotated[float, Field(ge=0, le=2)]
@@ -77,7 +65,7 @@ class EndpointSpec(BaseModel):
 
     @property
     def local(self) -> bool:
-        return self.model == "local" or self.model.startswith("local:")
+        return kind_of(self.model) is Kind.LOCAL
 
 
 class Override(BaseModel):
@@ -122,19 +110,6 @@ class SweepFile(BaseModel):
         return self.results / "sweeps" / self.name
 
 
-class KindDefaults(Protocol):
-    """Per endpoint kind (local or API) defaults; `endpoints.resolve.DEFAULTS`."""
-
-    @property
-    def max_tokens(self) -> int: ...
-    @property
-    def repeat_penalty(self) -> float | None: ...
-    @property
-    def concurrency(self) -> int: ...
-    @property
-    def timeout_s(self) -> float: ...
-
-
 @dataclass(frozen=True)
 class Cell:
     id: str
@@ -142,108 +117,3 @@ class Cell:
     endpoint: str
     params: SamplingParams
     repeat: int
-
-
-@cache
-def _validator() -> jsonschema.Draft202012Validator:
-    from harness.schemas import load_published
-
-    return jsonschema.Draft202012Validator(load_published("sweep"))
-
-
-def load_sweep(path: Path) -> SweepFile:
-    """Read, schema-check and parse a sweep file; errors name the file and JSON path."""
-    try:
-        value = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise UserInputError(f"{path}: cannot read the sweep file: {exc.strerror}") from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}: " if mark is not None else ""
-        problem = getattr(exc, "problem", None) or exc
-        raise UserInputError(f"{path}: {where}invalid YAML: {problem}") from exc
-    error = jsonschema.exceptions.best_match(_validator().iter_errors(value))
-    if error is not None:
-        raise UserInputError(f"{path}: {json_path(error.absolute_path)}: {error.message}")
-    try:
-        sweep = SweepFile.model_validate(value)
-    except ValidationError as exc:  # the schema should have caught it; same one-line form
-        first = exc.errors()[0]
-        raise UserInputError(f"{path}: {json_path(first['loc'])}: {first['msg']}") from exc
-    _check_references(path, sweep)
-    return sweep
-
-
-def _check_references(path: Path, sweep: SweepFile) -> None:
-    problems: list[str] = []
-    for index, name in enumerate(sweep.models):
-        if name not in sweep.endpoints:
-            problems.append(f"$.models[{index}]: unknown endpoint {name!r}")
-    if len(set(sweep.models)) != len(sweep.models):
-        problems.append("$.models: an endpoint is listed twice")
-    for name, spec in sweep.endpoints.items():
-        if spec.local and spec.base_url is not None:
-            problems.append(f"$.endpoints.{name}.base_url: must be null for model {spec.model!r}")
-        if not spec.local and spec.base_url is None:
-            problems.append(f"$.endpoints.{name}.base_url: required for model {spec.model!r}")
-    for index, override in enumerate(sweep.overrides):
-        if override.endpoint is not None and override.endpoint not in sweep.models:
-            problems.append(f"$.overrides[{index}].endpoint: {override.endpoint!r} not in models")
-        if override.prompt is not None and override.prompt not in sweep.prompts:
-            problems.append(f"$.overrides[{index}].prompt: {override.prompt!r} not in prompts")
-    if problems:
-        raise UserInputError(f"{path}: {problems[0]}")
-
-
-def _safe(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", text)
-
-
-def config_hash(sweep: SweepFile, spec: EndpointSpec, params: SamplingParams) -> str:
-    """What a run folder cannot change on resume (the prompt and repeat are in the id)."""
-    parts = {
-        "model": spec.model,
-        "base_url": spec.base_url,
-        "n_ctx": spec.n_ctx if spec.local else None,
-        "params": params.model_dump(),
-        "reask": sweep.reask,
-        "output_mode": sweep.output_mode,
-        "docs": str(sweep.docs),
-        "limit": sweep.limit,
-    }
-    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:8]
-
-
-def expand_cells(
-    sweep: SweepFile, path: Path, local: KindDefaults, api: KindDefaults
-) -> list[Cell]:
-    """Every cell in a stable order: prompt, endpoint, params grid, repeat."""
-    from harness.endpoints.settings import SamplingParams
-    from harness.prompts import load_prompt
-
-    refs: list[str] = []
-    for index, ref in enumerate(sweep.prompts):
-        try:
-            refs.append(load_prompt(ref, sweep.prompts_dir).ref)
-        except UserInputError as exc:
-            raise UserInputError(f"{path}: $.prompts[{index}]: {exc}") from exc
-        if refs.count(refs[-1]) > 1:
-            raise UserInputError(f"{path}: $.prompts[{index}]: {refs[-1]} is listed twice")
-    cells: list[Cell] = []
-    for given, ref in zip(sweep.prompts, refs, strict=True):
-        for name in sweep.models:
-            spec = sweep.endpoints[name]
-            axes = {**sweep.params.axes(), **spec.params.axes()}
-            for override in sweep.overrides:
-                if override.prompt in (None, given) and override.endpoint in (None, name):
-                    axes.update(override.params.axes())
-            defaults = local if spec.local else api
-            base = {"max_tokens": defaults.max_tokens, "repeat_penalty": defaults.repeat_penalty}
-            for combo in itertools.product(*axes.values()):
-                chosen = dict(zip(axes, combo, strict=True))
-                params = SamplingParams.model_validate({**base, **chosen})
-                digest = config_hash(sweep, spec, params)
-                for repeat in range(sweep.repeats):
-                    cell_id = f"{_safe(ref.replace('@', '-'))}-{name}-{digest}-r{repeat}"
-                    cells.append(Cell(cell_id, ref, name, params, repeat))
-    return cells

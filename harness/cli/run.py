@@ -13,8 +13,8 @@ from harness.cli.display import LiveProgress, print_summary
 from harness.cli.options import cache_options
 from harness.endpoints.cache import default_cache_dir
 from harness.endpoints.local import DEFAULT_CONTEXT
-from harness.endpoints.resolve import DEFAULTS, EndpointResolver, Kind, kind_of, with_kind_defaults
-from harness.endpoints.settings import OutputMode
+from harness.endpoints.resolve import DEFAULTS, EndpointResolver, with_kind_defaults
+from harness.endpoints.settings import Kind, OutputMode, kind_of
 from harness.errors import UserInputError
 from harness.runs.folder import new_run_id
 from harness.scoring.document import ScoringConfig

@@ -14,8 +14,7 @@ from harness._eval.sweep_summary import SweepSummary, summary_rows
 from harness.cli.display import LiveProgress
 from harness.cli.options import cache_options
 from harness.endpoints.cache import default_cache_dir
-from harness.endpoints.resolve import DEFAULTS, Kind
-from harness.sweep import Cell, expand_cells, load_sweep
+from harness.sweep import Cell
 
 if TYPE_CHECKING:
     from harness._eval.sweep import CellPlan
@@ -48,8 +47,10 @@ def sweep_command(
     cell requests nothing) and the response cache answers any request made before.
     The sweep folder gets summary.md and summary.json (headline metrics with 95% CIs).
     """
+    from harness._eval.expand import expand_cells, load_sweep
+
     sweep = load_sweep(sweep_file)
-    cells = expand_cells(sweep, sweep_file, DEFAULTS[Kind.LOCAL], DEFAULTS[Kind.REMOTE])
+    cells = expand_cells(sweep, sweep_file)
     cache = None if no_cache else (cache_dir or default_cache_dir())
     from harness._eval.sweep import plan_sweep, run_sweep  # the engine loads openai: only here
 

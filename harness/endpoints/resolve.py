@@ -12,11 +12,10 @@ from __future__ import annotations
 
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
 
 from harness.endpoints.local import DEFAULT_CONTEXT, LocalServer, file_sha256, parse_local_model
-from harness.endpoints.settings import Endpoint, SamplingParams
+from harness.endpoints.settings import Endpoint, Kind, SamplingParams, kind_of
 from harness.errors import UserInputError
 from harness.secrets import read_api_key
 from harness.sweep import EndpointSpec
@@ -24,19 +23,12 @@ from harness.sweep import EndpointSpec
 __all__ = [
     "DEFAULTS",
     "EndpointResolver",
-    "Kind",
     "KindDefaults",
     "ReadyEndpoint",
-    "kind_of",
     "with_kind_defaults",
 ]
 
 PLACEHOLDER_URL = "http://127.0.0.1:0/v1"  # a local server not started (dry run)
-
-
-class Kind(StrEnum):
-    LOCAL = "local"
-    REMOTE = "remote"
 
 
 @dataclass(frozen=True)
@@ -60,10 +52,6 @@ DEFAULTS: dict[Kind, KindDefaults] = {
         limit=None, max_tokens=2048, repeat_penalty=None, concurrency=4, timeout_s=120.0
     ),
 }
-
-
-def kind_of(model: str) -> Kind:
-    return Kind.LOCAL if model == "local" or model.startswith("local:") else Kind.REMOTE
 
 
 def with_kind_defaults(model: str, chosen: dict[str, object]) -> SamplingParams:

@@ -10,7 +10,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["LADDER", "Endpoint", "OutputMode", "SamplingParams"]
+__all__ = ["LADDER", "Endpoint", "Kind", "OutputMode", "SamplingParams", "kind_of"]
 
 
 class OutputMode(StrEnum):
@@ -20,6 +20,18 @@ class OutputMode(StrEnum):
 
 
 LADDER = (OutputMode.JSON_SCHEMA, OutputMode.JSON_OBJECT, OutputMode.PROMPT)
+
+
+class Kind(StrEnum):
+    """Local: the harness starts a llama.cpp server; remote: any OpenAI-compatible URL."""
+
+    LOCAL = "local"
+    REMOTE = "remote"
+
+
+def kind_of(model: str) -> Kind:
+    """`local` and `local:/path.gguf` name the embedded server; anything else a remote model."""
+    return Kind.LOCAL if model == "local" or model.startswith("local:") else Kind.REMOTE
 
 
 class SamplingParams(BaseModel):
