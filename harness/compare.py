@@ -17,8 +17,8 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict
 
-from harness.errors import UserInputError, json_path
-from harness.runs import RunFolder
+from harness.errors import UserInputError
+from harness.runs import RunFolder, SweepFolder
 from harness.scoring.document import DocScore
 from harness.scoring.metrics import (
     HEADLINE_METRICS,
@@ -289,29 +289,15 @@ def runs_to_compare(paths: Sequence[Path]) -> tuple[list[RunFolder], list[str]]:
     order, so `compare SWEEP` compares every cell with the first one and `compare RUN SWEEP`
     compares every cell with RUN. Cells that did not complete are left out, with a note.
     """
-    from pydantic import ValidationError
-
-    from harness._eval.sweep_summary import SweepSummary
-
     folders: list[RunFolder] = []
     notes: list[str] = []
     for path in paths:
-        summary = path / "summary.json"
-        if not ((path / "cells").is_dir() and summary.is_file()):
+        if not SweepFolder.holds_sweep(path):
             folders.append(RunFolder.open(path))
             continue
-        try:
-            sweep = SweepSummary.model_validate_json(summary.read_text(encoding="utf-8"))
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            raise UserInputError(
-                f"{summary}: {json_path(first['loc'])}: not a sweep summary: {first['msg']}"
-            ) from exc
-        for cell in sweep.cells:
-            if cell.status == "completed":
-                folders.append(RunFolder.open(path / "cells" / cell.id))
-            else:
-                notes.append(f"{path.name}: cell {cell.id} left out ({cell.status})")
+        cells, left_out = SweepFolder(path).completed_cells()
+        folders += cells
+        notes += left_out
     return folders, notes
 
 

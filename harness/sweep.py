@@ -105,10 +105,6 @@ class SweepFile(BaseModel):
     )
     threshold: Annotated[float, Field(ge=0, le=1)] | None = None
 
-    @property
-    def folder(self) -> Path:
-        return self.results / "sweeps" / self.name
-
 
 @dataclass(frozen=True)
 class Cell:

@@ -1,4 +1,4 @@
-"""Run a sweep: each cell is an ordinary run folder under `<results>/sweeps/<name>/cells/`.
+"""Run a sweep: each cell is an ordinary run folder in the sweep folder (`runs/sweep_folder.py`).
 
 A cell whose folder exists is resumed (only documents without a record are requested, a
 complete cell requests nothing), never duplicated; the response cache makes a new cell
@@ -20,18 +20,19 @@ from pathlib import Path
 
 from harness._eval.cells import CellJob, Shared, run_cell
 from harness._eval.run import Progress, load_corpus
-from harness._eval.sweep_summary import SweepSummary, build_summary, write_summary
+from harness._eval.sweep_summary import build_summary, write_summary
 from harness.endpoints.cache import CacheKey
 from harness.endpoints.client import ChatClient
 from harness.endpoints.resolve import EndpointResolver
 from harness.endpoints.settings import LADDER, Endpoint, OutputMode
 from harness.errors import HarnessError
 from harness.prompts import load_prompt
-from harness.runs.folder import to_do, write_atomic
+from harness.runs import RunFolder, SweepFolder, SweepSummary
+from harness.runs.folder import to_do
 from harness.scoring.document import ScoringConfig
 from harness.sweep import Cell, SweepFile
 
-__all__ = ["CellOutcome", "CellPlan", "plan_sweep", "run_sweep"]
+__all__ = ["CellOutcome", "CellPlan", "plan_sweep", "run_sweep", "sweep_folder"]
 
 
 @dataclass(frozen=True)
@@ -43,14 +44,18 @@ class CellPlan:
     probe_cached: bool
 
 
+def sweep_folder(sweep: SweepFile) -> SweepFolder:
+    return SweepFolder.of(sweep.results, sweep.name)
+
+
 def _job(sweep: SweepFile, path: Path, cell: Cell) -> CellJob:
-    folder = sweep.folder / "cells" / cell.id
+    folder = sweep_folder(sweep)
     return CellJob(
         cell=cell,
         spec=sweep.endpoints[cell.endpoint],
-        folder=folder,
-        server_log=sweep.folder / f"server-{cell.endpoint}.log",
-        resume=(folder / "manifest.json").is_file(),
+        folder=folder.cell(cell.id),
+        server_log=folder.server_log(cell.endpoint),
+        resume=RunFolder(folder.cell(cell.id)).has_manifest(),
         where=f"{path}: $.endpoints.{cell.endpoint}.model",
     )
 
@@ -167,8 +172,8 @@ async def run_sweep(
 ) -> tuple[SweepSummary, list[CellOutcome]]:
     """Run (or resume) every cell in order; an endpoint failure stops only its cell."""
     shared = _shared(sweep, cache_dir, retry_failed)
-    (sweep.folder / "cells").mkdir(parents=True, exist_ok=True)
-    write_atomic(sweep.folder / "sweep.json", sweep.model_dump_json(indent=2) + "\n")
+    folder = sweep_folder(sweep)
+    folder.prepare(sweep.model_dump_json(indent=2) + "\n")
     outcomes = []
     with ExitStack() as stack:
         resolver = EndpointResolver(stack)
@@ -180,6 +185,6 @@ async def run_sweep(
                 outcomes.append(CellOutcome(cell, outcome.requested, None))
             except HarnessError as exc:  # the cell's manifest records it; other cells go on
                 outcomes.append(CellOutcome(cell, 0, exc))
-    summary = build_summary(sweep, cells)
-    write_summary(sweep.folder, summary)
+    summary = build_summary(sweep, folder, cells)
+    write_summary(folder, summary)
     return summary, outcomes

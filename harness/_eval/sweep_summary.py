@@ -7,54 +7,24 @@ memory, so an interrupted, resumed or partly failed sweep summarises what is on 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
-
-from harness.runs import RunFolder
-from harness.runs.folder import write_atomic
-from harness.scoring.metrics import HEADLINE_METRICS, Metrics, MetricValue
+from harness.runs import RunFolder, SummaryCell, SweepFolder, SweepSummary
+from harness.scoring.metrics import HEADLINE_METRICS, MetricValue
 from harness.sweep import Cell, SweepFile
 
-__all__ = ["SummaryCell", "SweepSummary", "build_summary", "summary_rows", "write_summary"]
+__all__ = ["build_summary", "summary_rows", "write_summary"]
 
 
-class SummaryCell(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    id: str
-    prompt: str
-    endpoint: str
-    model: str
-    params: dict[str, object]
-    repeat: int
-    folder: str
-    status: str
-    n_docs: int | None
-    metrics: dict[str, MetricValue]
-    failures: dict[str, int]
-    error: str | None
-
-
-class SweepSummary(BaseModel):
-    """`summary.json`: one row per cell, headline metrics with 95% bootstrap intervals."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    name: str
-    metrics: list[str]
-    cells: list[SummaryCell]
-
-
-def build_summary(sweep: SweepFile, cells: list[Cell]) -> SweepSummary:
+def build_summary(sweep: SweepFile, folder: SweepFolder, cells: list[Cell]) -> SweepSummary:
     """From the cells' folders on disk (manifest.json, metrics.json), never from memory."""
     rows = []
     for cell in cells:
-        run_dir = sweep.folder / "cells" / cell.id
-        status, error, metrics = "not run", None, None
-        if (run_dir / "manifest.json").is_file():
-            manifest = RunFolder(run_dir).read_manifest()
+        run = RunFolder(folder.cell(cell.id))
+        status, error = "not run", None
+        if run.has_manifest():
+            manifest = run.read_manifest()
             status, error = manifest.status, manifest.error
-        if (run_dir / "metrics.json").is_file():
-            metrics = Metrics.model_validate_json((run_dir / "metrics.json").read_text("utf-8"))
+        metrics = run.read_metrics() if run.has_metrics() else None
         rows.append(
             SummaryCell(
                 id=cell.id,
@@ -63,7 +33,7 @@ def build_summary(sweep: SweepFile, cells: list[Cell]) -> SweepSummary:
                 model=sweep.endpoints[cell.endpoint].model,
                 params=cell.params.model_dump(),
                 repeat=cell.repeat,
-                folder=f"cells/{cell.id}",
+                folder=folder.cell_ref(cell.id),
                 status=status,
                 n_docs=metrics.n_docs if metrics else None,
                 metrics={
@@ -111,17 +81,16 @@ def _numeric(header: str, summary: SweepSummary) -> bool:
     return header in ("repeat", "docs") or header in summary.metrics
 
 
-def write_summary(folder: Path, summary: SweepSummary) -> None:
-    write_atomic(folder / "summary.json", summary.model_dump_json(indent=2) + "\n")
+def write_summary(folder: SweepFolder, summary: SweepSummary) -> None:
     headers, rows = summary_rows(summary)
     lines = [
         f"# Sweep {summary.name}",
         "",
         f"{len(rows)} cells; headline metrics with 95% bootstrap intervals over documents.",
-        "Each cell is a run folder under `cells/`.",
+        f"Each cell is a run folder under `{SweepFolder.CELLS}/`.",
         "",
         "| " + " | ".join(headers) + " |",
         "|" + "|".join("---:" if _numeric(h, summary) else "---" for h in headers) + "|",
     ]
     lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
-    write_atomic(folder / "summary.md", "\n".join(lines) + "\n")
+    folder.write_summary(summary, "\n".join(lines) + "\n")

@@ -16,7 +16,7 @@ from harness.endpoints.local import DEFAULT_CONTEXT
 from harness.endpoints.resolve import DEFAULTS, EndpointResolver, with_kind_defaults
 from harness.endpoints.settings import Kind, OutputMode, kind_of
 from harness.errors import UserInputError
-from harness.runs.folder import new_run_id
+from harness.runs.folder import RunFolder, new_run_id
 from harness.scoring.document import ScoringConfig
 from harness.sweep import Cell, EndpointSpec
 
@@ -261,7 +261,7 @@ async def _run(
         retry_failed=retry_failed,
     )
     cell = Cell(run_id, prompt, "cli", params, 0)
-    job = CellJob(cell, spec, run_dir, run_dir / "server.log", resume=resume is not None)
+    job = CellJob(cell, spec, run_dir, RunFolder(run_dir).server_log, resume=resume is not None)
     with ExitStack() as stack:
         outcome = await run_cell(shared, job, EndpointResolver(stack), LiveProgress(quiet))
     print_summary(outcome.manifest, outcome.metrics, str(outcome.folder.path))

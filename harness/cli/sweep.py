@@ -10,10 +10,11 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from harness._eval.sweep_summary import SweepSummary, summary_rows
+from harness._eval.sweep_summary import summary_rows
 from harness.cli.display import LiveProgress
 from harness.cli.options import cache_options
 from harness.endpoints.cache import default_cache_dir
+from harness.runs import SweepSummary
 from harness.sweep import Cell
 
 if TYPE_CHECKING:
@@ -52,7 +53,7 @@ def sweep_command(
     sweep = load_sweep(sweep_file)
     cells = expand_cells(sweep, sweep_file)
     cache = None if no_cache else (cache_dir or default_cache_dir())
-    from harness._eval.sweep import plan_sweep, run_sweep  # the engine loads openai: only here
+    from harness._eval.sweep import plan_sweep, run_sweep, sweep_folder  # loads openai: only here
 
     if dry_run:
         plans = asyncio.run(plan_sweep(sweep, sweep_file, cells, cache, retry_failed))
@@ -68,7 +69,7 @@ def sweep_command(
         run_sweep(sweep, sweep_file, cells, cache, progress, retry_failed)
     )
     _print_summary(summary)
-    click.echo(f"sweep folder: {sweep.folder}")
+    click.echo(f"sweep folder: {sweep_folder(sweep).path}")
     requested = sum(o.requested for o in outcomes)
     click.echo(f"documents requested in this invocation: {requested}")
     failed = [o for o in outcomes if o.error is not None]

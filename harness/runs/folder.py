@@ -29,11 +29,12 @@ from harness.scoring.metrics import Metrics
 
 __all__ = ["RunFolder", "ToDo", "new_run_id", "to_do", "write_atomic"]
 
-MANIFEST, PREDICTIONS, SCORES, METRICS = (
+MANIFEST, PREDICTIONS, SCORES, METRICS, SERVER_LOG = (
     "manifest.json",
     "predictions.jsonl",
     "scores.jsonl",
     "metrics.json",
+    "server.log",  # a local model's server, started for this run
 )
 
 
@@ -69,9 +70,10 @@ class ToDo(NamedTuple):
 def to_do(run_dir: Path, documents: list[Document], retry_failed: bool = False) -> ToDo:
     """The one rule of resume: a document is requested again only if it has no record
     (or, with `retry_failed`, a failed one); a folder without a manifest has no run yet."""
-    if not (run_dir / MANIFEST).is_file():
+    folder = RunFolder(run_dir)
+    if not folder.has_manifest():
         return ToDo(0, list(documents))
-    done = RunFolder(run_dir).read_predictions()
+    done = folder.read_predictions()
     todo = [
         d
         for d in documents
@@ -100,6 +102,16 @@ class RunFolder:
         if not (run / MANIFEST).is_file():
             raise UserInputError(f"{run}: not a run folder (no {MANIFEST})")
         return cls(run)
+
+    @property
+    def server_log(self) -> Path:
+        return self.path / SERVER_LOG
+
+    def has_manifest(self) -> bool:
+        return (self.path / MANIFEST).is_file()
+
+    def has_metrics(self) -> bool:
+        return (self.path / METRICS).is_file()
 
     def file(self, name: str) -> Path:
         return self.path / name
