@@ -1,17 +1,24 @@
 """Issue 17: `harness run` and `harness sweep` share one engine path.
 
 The checks here are about that path's edges: the threshold a sweep asks for is the one
-its cells are scored with, and endpoint resolution gives one identity per endpoint.
+its cells are scored with, and manifests written before the typed manifest still read.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 import yaml
 
+from harness.endpoints.settings import SamplingParams
+from harness.errors import UserInputError
 from harness.fakes import GoldAnswerer, ScriptedServer
+from harness.runs import RunFolder
+from harness.runs.manifest import SCHEMA_VERSION
+from harness.scoring.document import ScoringConfig
 from tests.conftest import REPO, Corpus, RunCli, read_json
 
 
@@ -45,3 +52,42 @@ def test_sweep_threshold_zero_is_kept(
     assert done.returncode == 0, done.stderr
     (cell,) = (corpus.results / "sweeps" / "edges" / "cells").iterdir()
     assert read_json(cell / "manifest.json")["scoring"]["match_threshold"] == 0.0
+
+
+LEGACY = REPO / "tests" / "data" / "engine_fixture" / "legacy" / "manifest.json"
+
+
+def _legacy_folder(tmp_path: Path, **changes: object) -> RunFolder:
+    data = {**read_json(LEGACY), **changes}
+    folder = tmp_path / "legacy"
+    folder.mkdir()
+    (folder / "manifest.json").write_text(json.dumps(data), encoding="utf-8")
+    return RunFolder.open(folder)
+
+
+def test_a_manifest_written_before_versions_still_reads(tmp_path: Path) -> None:
+    """manifest.json as the code before issue 17 wrote it (no schema_version, dicts)."""
+    local = {"path": "/m.gguf", "sha256": "ab" * 32, "server": "llama-cpp-python 0.3.16",
+             "n_ctx": "8192", "log": "server.log"}  # fmt: skip
+    folder = _legacy_folder(tmp_path, local_model=local)
+    manifest = folder.read_manifest()
+    assert manifest.schema_version == 1
+    assert manifest.params == SamplingParams(max_tokens=2048, seed=3)
+    assert manifest.scoring == ScoringConfig()
+    assert manifest.endpoint.concurrency == 4 and manifest.endpoint.identity is None
+    assert manifest.cache is not None and manifest.cache.misses == 4
+    assert manifest.local_model is not None and manifest.local_model.n_ctx == 8192
+    assert manifest.tokens.requests == 3 and manifest.output_mode_probe[0].accepted
+
+    folder.write_manifest(manifest.model_copy(update={"schema_version": SCHEMA_VERSION}))
+    written = read_json(folder.path / "manifest.json")
+    assert written["schema_version"] == SCHEMA_VERSION
+    assert set(written) - {"schema_version"} == set(read_json(LEGACY)), "the keys stay flat"
+    assert folder.read_manifest() == manifest.model_copy(update={"schema_version": 2})
+
+
+def test_a_manifest_from_a_newer_harness_is_refused_in_one_line(tmp_path: Path) -> None:
+    folder = _legacy_folder(tmp_path, schema_version=SCHEMA_VERSION + 1)
+    with pytest.raises(UserInputError, match=r"manifest\.json: unreadable manifest") as caught:
+        folder.read_manifest()
+    assert "$.schema_version" in str(caught.value) and "\n" not in str(caught.value)

@@ -7,6 +7,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from harness.endpoints.settings import Endpoint, OutputMode, SamplingParams
+from harness.runs.manifest import LocalModel
 from harness.scoring.document import ScoringConfig
 
 __all__ = ["RunConfig"]
@@ -26,6 +27,6 @@ class RunConfig(BaseModel):
     scoring: ScoringConfig = ScoringConfig()
     limit: int | None = Field(None, ge=1, description="only the first N documents")
     run_id: str | None = None
-    local_model: dict[str, str] | None = None
+    local_model: LocalModel | None = None
     cache_dir: Path | None = Field(None, description="response cache folder; None = no cache")
     repeat: int = Field(0, ge=0, description="repeat index (sweeps); part of the cache key")

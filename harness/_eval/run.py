@@ -8,16 +8,13 @@ was written, so `rescore` and `resume` go through exactly the same code as a fre
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
-from harness import __version__
 from harness._eval.config import RunConfig
 from harness._eval.extract import FatalEndpointError, extract_document
+from harness._eval.manifest import Tally, finish_manifest, start_manifest
 from harness._eval.score import score_run, score_stopped_run
 from harness.claims import Document
 from harness.corpus import GoldSet, check_gold, documents_hash, load_documents
@@ -25,9 +22,9 @@ from harness.endpoints.cache import ResponseCache
 from harness.endpoints.client import CallFailed, ChatClient
 from harness.errors import EndpointError, UserInputError
 from harness.prompts import Prompt, load_prompt
-from harness.runs import Manifest, PredictionRecord, RunFolder, TokenTotals
+from harness.runs import Manifest, PredictionRecord, RunFolder
 from harness.runs.folder import new_run_id, to_do
-from harness.runs.records import ProbeRecord
+from harness.runs.manifest import ProbeRecord
 from harness.scoring.document import DocScore
 from harness.scoring.metrics import Metrics
 
@@ -67,58 +64,6 @@ class RunOutcome:
         return self.folder.read_scores()
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def _git_commit() -> str | None:
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            capture_output=True,
-            text=True,
-            cwd=Path(__file__).parent,
-            timeout=5,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() or None if out.returncode == 0 else None
-
-
-def _new_manifest(
-    config: RunConfig,
-    prompt: Prompt,
-    run_id: str,
-    documents: list[Document],
-    gold: GoldSet,
-) -> Manifest:
-    return Manifest(
-        run_id=run_id,
-        status="running",
-        harness_version=__version__,
-        git_commit=_git_commit(),
-        prompt=prompt.ref,
-        prompt_hash=prompt.content_hash,
-        prompt_description=prompt.meta.description,
-        base_url=config.endpoint.base_url,
-        model=config.endpoint.model,
-        local_model=config.local_model,
-        endpoint=config.endpoint.model_dump(exclude={"base_url", "model"}),
-        params=config.params.model_dump(),
-        reask=config.reask,
-        repeat=config.repeat,
-        scoring=config.scoring.model_dump(),
-        documents_source=str(config.docs.resolve()),
-        documents_hash=documents_hash(documents),
-        n_documents=len(documents),
-        gold_source=str(config.gold.resolve()),
-        gold_hash=gold.digest,
-        n_gold_documents=len(gold.doc_ids),
-        started_at=_now(),
-    )
-
-
 async def _extract_all(
     todo: list[Document],
     prompt: Prompt,
@@ -126,8 +71,7 @@ async def _extract_all(
     reask: int,
     folder: RunFolder,
     progress: Progress,
-    totals: TokenTotals,
-    manifest: Manifest,
+    tally: Tally,
 ) -> None:
     queue: asyncio.Queue[Document] = asyncio.Queue()
     for doc in todo:
@@ -135,13 +79,7 @@ async def _extract_all(
 
     def keep(record: PredictionRecord) -> None:
         folder.append_prediction(record)
-        totals.prompt_tokens += record.prompt_tokens
-        totals.completion_tokens += record.completion_tokens
-        totals.requests += len(record.attempts)
-        totals.http_attempts += sum(a.http_attempts for a in record.attempts)
-        totals.cached += sum(a.cached for a in record.attempts)
-        if record.server_model:
-            manifest.server_model = manifest.server_model or record.server_model
+        tally.add(record)
         progress.advance(record)
 
     async def worker() -> None:
@@ -195,7 +133,7 @@ def _open_run(
         return folder, manifest, to_do(resume, inputs.documents, retry_failed).documents
     run_id = config.run_id or new_run_id(inputs.prompt.ref)
     folder = RunFolder.create(config.results_dir, run_id)
-    manifest = _new_manifest(config, inputs.prompt, run_id, inputs.documents, inputs.gold)
+    manifest = start_manifest(config, inputs.prompt, run_id, inputs.documents, inputs.gold)
     return folder, manifest, list(inputs.documents)
 
 
@@ -216,68 +154,52 @@ async def run_evaluation(
     folder.write_manifest(manifest)
     cache = ResponseCache(config.cache_dir) if config.cache_dir else None
     client = ChatClient(
-        config.endpoint,
-        api_key,
-        config.params,
-        mode=config.output_mode,
-        cache=cache,
-        repeat=config.repeat,
-    )
-    totals = manifest.tokens.model_copy()
-    started = time.perf_counter()
-    status, error = "failed", None
+        config.endpoint, api_key, config.params,
+        mode=config.output_mode, cache=cache, repeat=config.repeat,
+    )  # fmt: skip
+    tally = Tally(manifest.tokens.model_copy())
+    status, error, probe = "failed", None, None
     try:
         if todo and config.output_mode is None:
-            try:
-                probe = await client.probe()
-            except CallFailed as exc:  # unreachable, key rejected, persistent 5xx...
-                error = f"{config.endpoint.base_url}: probe failed ({exc.failure.kind}): {exc}"
-                raise EndpointError(error) from exc
-            manifest.output_mode_probe = [
-                ProbeRecord(mode=str(s.mode), accepted=s.accepted, error=s.error) for s in probe
-            ]
-        manifest.output_mode = str(client.mode) if client.mode else manifest.output_mode
+            probe = await _probe(client)
         progress.start(len(inputs.documents), len(inputs.documents) - len(todo))
-        await _extract_all(
-            todo, inputs.prompt, client, config.reask, folder, progress, totals, manifest
-        )
+        await _extract_all(todo, inputs.prompt, client, config.reask, folder, progress, tally)
         status = "completed"
     except FatalEndpointError as exc:
         error = f"{config.endpoint.base_url}: the endpoint rejected the run: {exc}"
         raise EndpointError(error) from exc
+    except EndpointError as exc:
+        error = str(exc)
+        raise
     except (KeyboardInterrupt, asyncio.CancelledError):
         status, error = "interrupted", "interrupted; finish with: harness run --resume RUN"
         raise
     finally:
         progress.finish()
         await client.close()
-        if cache is not None:
-            manifest.cache = {"path": str(cache.path), "hits": cache.hits, "misses": cache.misses}
-            cache.close()
         folder.close()
-        _finish_manifest(folder, manifest, status, error, totals, client, started)
+        manifest = finish_manifest(
+            manifest, tally, status=status, error=error, probe=probe, cache=cache,
+            output_mode=str(client.mode) if client.mode else None,
+            probed_model=client.server_model,
+        )  # fmt: skip
+        folder.write_manifest(manifest)
+        if cache is not None:
+            cache.close()
         if status != "completed":
             score_stopped_run(folder, inputs.documents, inputs.gold, config.scoring)
     metrics = score_run(folder, inputs.documents, inputs.gold, config.scoring)
     return RunOutcome(folder, manifest, metrics, requested=len(todo))
 
 
-def _finish_manifest(
-    folder: RunFolder,
-    manifest: Manifest,
-    status: str,
-    error: str | None,
-    totals: TokenTotals,
-    client: ChatClient,
-    started: float,
-) -> None:
-    manifest.server_model = client.server_model or manifest.server_model
-    manifest.status, manifest.error, manifest.tokens = status, error, totals
-    if client.mode is not None:  # a capability error may have stepped down mid-run
-        manifest.output_mode = str(client.mode)
-    manifest.finished_at = _now()
-    manifest.duration_s = round((manifest.duration_s or 0) + time.perf_counter() - started, 3)
-    folder.write_manifest(manifest)
+async def _probe(client: ChatClient) -> list[ProbeRecord]:
+    """Settle the client's output mode; an endpoint that cannot answer stops the run."""
+    try:
+        steps = await client.probe()
+    except CallFailed as exc:  # unreachable, key rejected, persistent 5xx...
+        error = f"{client.endpoint.base_url}: probe failed ({exc.failure.kind}): {exc}"
+        raise EndpointError(error) from exc
+    return [ProbeRecord(mode=str(s.mode), accepted=s.accepted, error=s.error) for s in steps]
 
 
 def _check_resumable(
@@ -290,7 +212,7 @@ def _check_resumable(
         problems.append("the documents differ from the run's")
     if manifest.model != config.endpoint.model:
         problems.append(f"model {config.endpoint.model!r} is not the run's {manifest.model!r}")
-    if manifest.params != config.params.model_dump():
+    if manifest.params != config.params:
         problems.append("sampling parameters differ from the run's (see its manifest.json)")
     if manifest.reask != config.reask or manifest.repeat != config.repeat:
         problems.append("--reask or the repeat index differs from the run's")

@@ -14,7 +14,6 @@ from harness.endpoints.local import DEFAULT_CONTEXT, LocalServer, parse_local_mo
 from harness.errors import UserInputError
 from harness.runs import RunFolder
 from harness.schemas import SCHEMA_MODELS, load_published
-from harness.scoring.document import ScoringConfig
 
 __all__ = ["rescore_command", "schema_command", "serve_command", "show_command"]
 
@@ -49,13 +48,13 @@ def rescore_command(run: Path, gold: Path | None, threshold: float | None) -> No
 
     folder = RunFolder.open(run)
     manifest = folder.read_manifest()
-    scoring = ScoringConfig.model_validate(manifest.scoring)
+    scoring = manifest.scoring
     if threshold is not None:
         scoring = scoring.model_copy(update={"match_threshold": threshold})
     documents = load_documents(Path(manifest.documents_source))[: manifest.n_documents]
     gold_set = check_gold(gold or Path(manifest.gold_source), documents)
     metrics = score_run(folder, documents, gold_set, scoring)
-    manifest.scoring = scoring.model_dump()
+    manifest.scoring = scoring
     if gold is not None:  # the run is now scored against other gold: say so
         manifest.gold_source, manifest.gold_hash = str(gold.resolve()), gold_set.digest
         manifest.n_gold_documents = len(gold_set.doc_ids)

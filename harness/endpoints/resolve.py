@@ -17,6 +17,7 @@ from pathlib import Path
 from harness.endpoints.local import DEFAULT_CONTEXT, LocalServer, file_sha256, parse_local_model
 from harness.endpoints.settings import Endpoint, Kind, SamplingParams, kind_of
 from harness.errors import UserInputError
+from harness.runs.manifest import LocalModel
 from harness.secrets import read_api_key
 from harness.sweep import EndpointSpec
 
@@ -68,7 +69,7 @@ class ReadyEndpoint:
 
     endpoint: Endpoint
     api_key: str | None
-    local_model: dict[str, str] | None
+    local_model: LocalModel | None
 
 
 @dataclass
@@ -128,11 +129,11 @@ class EndpointResolver:
             server = LocalServer(gguf, server_log, n_ctx=n_ctx)
             self._servers[key] = self.stack.enter_context(server)
         server = self._servers[key]
-        info = {
-            "path": str(server.model_path),
-            "sha256": self._sha256(gguf),
-            "server": f"llama-cpp-python {server.version}",
-            "n_ctx": str(server.n_ctx),
-            "log": server.log_path.name,
-        }
+        info = LocalModel(
+            path=str(server.model_path),
+            sha256=self._sha256(gguf),
+            server=f"llama-cpp-python {server.version}",
+            n_ctx=server.n_ctx,
+            log=server.log_path.name,
+        )
         return ReadyEndpoint(self.endpoint(spec, server.base_url, where), None, info)

@@ -2,7 +2,8 @@
 folders (one run folder per cell, and a summary): the only code that knows their layout."""
 
 from harness.runs.folder import RunFolder, write_atomic
-from harness.runs.records import AttemptRecord, Manifest, PredictionRecord, TokenTotals
+from harness.runs.manifest import Manifest, TokenTotals
+from harness.runs.records import AttemptRecord, PredictionRecord
 from harness.runs.sweep_folder import SummaryCell, SweepFolder, SweepSummary
 
 __all__ = [

@@ -22,8 +22,9 @@ from typing import IO, NamedTuple
 from pydantic import BaseModel, ValidationError
 
 from harness.claims import Document
-from harness.errors import UserInputError
-from harness.runs.records import Manifest, PredictionRecord
+from harness.errors import UserInputError, json_path
+from harness.runs.manifest import Manifest
+from harness.runs.records import PredictionRecord
 from harness.scoring.document import DocScore
 from harness.scoring.metrics import Metrics
 
@@ -126,8 +127,12 @@ class RunFolder:
         path = self.path / MANIFEST
         try:
             return Manifest.model_validate_json(path.read_text(encoding="utf-8"))
-        except (OSError, ValidationError) as exc:
-            raise UserInputError(f"{path}: unreadable manifest: {exc}") from exc
+        except OSError as exc:
+            raise UserInputError(f"{path}: unreadable manifest: {exc.strerror}") from exc
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = f"{json_path(first['loc'])}: " if first["loc"] else ""
+            raise UserInputError(f"{path}: unreadable manifest: {where}{first['msg']}") from exc
 
     def append_prediction(self, record: PredictionRecord) -> None:
         if self._predictions is None:

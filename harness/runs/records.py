@@ -1,4 +1,4 @@
-"""What a run writes: the manifest and one prediction record per document.
+"""What a run writes per document: one prediction record, with every attempt.
 
 Raw responses are kept verbatim so any score can be recomputed (or disputed) later
 without calling the model again.
@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from harness.claims import Claim
 from harness.failures import Failure
 
-__all__ = ["AttemptRecord", "Manifest", "PredictionRecord", "ProbeRecord", "TokenTotals"]
+__all__ = ["AttemptRecord", "PredictionRecord"]
 
 
 class _Record(BaseModel):
@@ -52,52 +52,3 @@ class PredictionRecord(_Record):
     @property
     def raw(self) -> str | None:
         return self.attempts[-1].raw if self.attempts else None
-
-
-class ProbeRecord(_Record):
-    mode: str
-    accepted: bool
-    error: str | None
-
-
-class TokenTotals(_Record):
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    requests: int = 0
-    http_attempts: int = 0
-    cached: int = 0
-
-
-class Manifest(_Record):
-    """manifest.json: what was run, on what, by which code; never the API key."""
-
-    run_id: str
-    status: str  # running | completed | failed | interrupted
-    error: str | None = None
-    harness_version: str
-    git_commit: str | None
-    prompt: str
-    prompt_hash: str
-    prompt_description: str
-    base_url: str
-    model: str
-    server_model: str | None = None
-    local_model: dict[str, str] | None = None
-    endpoint: dict[str, float | int | str | None]
-    params: dict[str, float | int | str | None]
-    output_mode: str | None = None
-    output_mode_probe: list[ProbeRecord] = Field(default_factory=list)
-    reask: int
-    repeat: int = 0
-    cache: dict[str, str | int] | None = None
-    scoring: dict[str, float]
-    documents_source: str
-    documents_hash: str
-    n_documents: int
-    gold_source: str
-    gold_hash: str
-    n_gold_documents: int
-    started_at: str
-    finished_at: str | None = None
-    duration_s: float | None = None
-    tokens: TokenTotals = Field(default_factory=TokenTotals)
