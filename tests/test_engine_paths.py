@@ -15,11 +15,11 @@ import yaml
 
 from harness.endpoints.settings import SamplingParams
 from harness.errors import UserInputError
-from harness.fakes import GoldAnswerer, ScriptedServer
+from harness.fakes import ChatRequest, GoldAnswerer, Reply, Script, ScriptedServer
 from harness.runs import RunFolder
 from harness.runs.manifest import SCHEMA_VERSION
 from harness.scoring.document import ScoringConfig
-from tests.conftest import REPO, Corpus, RunCli, read_json
+from tests.conftest import REPO, Corpus, RunCli, read_json, read_jsonl
 
 
 def _sweep(corpus: Corpus, tmp_path: Path, base_url: str, **changes: object) -> Path:
@@ -91,3 +91,30 @@ def test_a_manifest_from_a_newer_harness_is_refused_in_one_line(tmp_path: Path) 
     with pytest.raises(UserInputError, match=r"manifest\.json: unreadable manifest") as caught:
         folder.read_manifest()
     assert "$.schema_version" in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_a_capability_error_steps_down_only_its_own_request(
+    corpus: Corpus, run_cli: RunCli, scripted_server: Callable[[Script], ScriptedServer]
+) -> None:
+    """The rung a request settles on is its own: a document whose json_schema request is
+    refused is answered in json_object, and the documents after it still get json_schema."""
+    answerer = GoldAnswerer(corpus.documents, corpus.gold_docs)
+    odd = corpus.documents[0].id
+
+    def script(request: ChatRequest) -> Reply:
+        if request.response_format == "json_schema" and answerer.doc_id_for(request) == odd:
+            return Reply(status=400, error_message="json_schema: too complex")
+        return answerer(request)
+
+    server = scripted_server(script)
+    done = run_cli.run_against(server.base_url, "ladder", "--concurrency", "1")
+    assert done.returncode == 0, done.stderr
+    run = corpus.results / "ladder"
+    modes = {r["doc_id"]: r["mode"] for r in read_jsonl(run / "predictions.jsonl")}
+    assert modes == {
+        d.id: "json_object" if d.id == odd else "json_schema" for d in corpus.documents
+    }
+    odd_record = next(r for r in read_jsonl(run / "predictions.jsonl") if r["doc_id"] == odd)
+    assert [a["mode"] for a in odd_record["attempts"]] == ["json_object"]
+    assert read_json(run / "manifest.json")["output_mode"] == "json_object"  # lowest rung used
+    assert read_json(run / "metrics.json")["metrics"]["claim_f1"]["value"] == 1.0

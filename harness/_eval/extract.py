@@ -3,13 +3,16 @@
 Re-asks replace the failed turn instead of growing the conversation: the model always
 sees [system, user, its last answer, the error], never a pile of earlier failures.
 Truncation (finish_reason "length") and refusals are final and never re-asked: a re-ask
-with the same max_tokens would truncate again.
+with the same max_tokens would truncate again. The output-mode ladder is the client's,
+per request: each attempt records the rung its answer came from.
 """
 
 from __future__ import annotations
 
-from harness.claims import Document
-from harness.endpoints.client import CallFailed, CallResult, ChatClient, ModeUnsupported
+from dataclasses import dataclass, field
+
+from harness.claims import Claim, Document
+from harness.endpoints.client import CallFailed, CallResult, ChatClient
 from harness.failures import Failure, FailureClass
 from harness.prompts import Prompt
 from harness.runs.records import AttemptRecord, PredictionRecord
@@ -34,37 +37,65 @@ def reask_message(failure: Failure) -> str:
     )
 
 
-async def _call(client: ChatClient, messages: list[dict[str, str]]) -> tuple[str, CallResult]:
-    """Complete once, stepping down the output-mode ladder on capability errors."""
-    while True:
-        mode = client.mode
-        try:
-            return str(mode), await client.complete(messages)
-        except ModeUnsupported as exc:
-            if client.mode != mode:
-                continue  # a concurrent request already stepped down from this rung
-            if not client.step_down():
-                failure = Failure.of(FailureClass.REJECTED, str(exc))
-                raise CallFailed(failure, 1, 0.0, fatal=True) from exc
+@dataclass(frozen=True)
+class _Verdict:
+    """What one answer is worth: claims, or a failure (`final` if a re-ask cannot help)."""
+
+    claims: list[Claim] | None = None
+    repairs: list[str] = field(default_factory=list)
+    failure: Failure | None = None
+    final: bool = False
 
 
-def _finish(
+def _judge(result: CallResult) -> _Verdict:
+    if result.refusal or result.finish_reason == "content_filter":
+        refusal = Failure.of(FailureClass.REFUSAL, result.refusal or "content filtered")
+        return _Verdict(failure=refusal, final=True)
+    if result.finish_reason == "length":
+        cut = f"output cut at max_tokens ({result.completion_tokens} tokens)"
+        return _Verdict(failure=Failure.of(FailureClass.TRUNCATED, cut), final=True)
+    validated = validate_response(result.content or "")
+    if validated.extraction is None:
+        return _Verdict(failure=validated.failure)
+    repairs = [str(r) for r in validated.repairs]
+    return _Verdict(claims=list(validated.extraction.claims), repairs=repairs)
+
+
+def _attempt(turn: int, answer: CallResult | CallFailed, failure: Failure | None) -> AttemptRecord:
+    kind = "request" if turn == 0 else "reask"
+    if isinstance(answer, CallFailed):
+        return AttemptRecord(
+            kind=kind, mode=str(answer.mode), http_attempts=answer.http_attempts,
+            latency_s=round(answer.latency_s, 4), failure=failure,
+        )  # fmt: skip
+    return AttemptRecord(
+        kind=kind, mode=str(answer.mode), http_attempts=answer.http_attempts,
+        latency_s=answer.latency_s, prompt_tokens=answer.prompt_tokens,
+        completion_tokens=answer.completion_tokens, finish_reason=answer.finish_reason,
+        raw=answer.content, failure=failure, cached=answer.cached, cache_key=answer.cache_key,
+    )  # fmt: skip
+
+
+def _record(
     document: Document,
     attempts: list[AttemptRecord],
-    failure: Failure | None,
     result: CallResult | None,
-    **extra: object,
+    verdict: _Verdict,
+    first_turn: bool,
 ) -> PredictionRecord:
+    """The document's record: the last attempt's outcome, every attempt's cost."""
     return PredictionRecord(
         doc_id=document.id,
-        mode=attempts[-1].mode if attempts else None,
-        failure=failure,
+        mode=attempts[-1].mode,
+        claims=verdict.claims,
+        failure=attempts[-1].failure,
+        repairs=verdict.repairs,
+        valid_first_attempt=first_turn and verdict.claims is not None,
         attempts=attempts,
         prompt_tokens=sum(a.prompt_tokens for a in attempts),
         completion_tokens=sum(a.completion_tokens for a in attempts),
         latency_s=round(sum(a.latency_s for a in attempts), 4),
         server_model=result.server_model if result else None,
-        **extra,
     )
 
 
@@ -72,69 +103,24 @@ async def extract_document(
     document: Document, prompt: Prompt, client: ChatClient, reask: int
 ) -> PredictionRecord:
     base = prompt.render(document).messages()
-    messages = base
-    attempts: list[AttemptRecord] = []
+    messages, attempts = base, []
     result: CallResult | None = None
-    failure: Failure | None = None
     for turn in range(1 + reask):
-        kind = "request" if turn == 0 else "reask"
         try:
-            mode, result = await _call(client, messages)
+            result = await client.complete(messages)
         except CallFailed as exc:
-            attempts.append(
-                AttemptRecord(
-                    kind=kind,
-                    mode=str(client.mode),
-                    http_attempts=exc.http_attempts,
-                    latency_s=round(exc.latency_s, 4),
-                    failure=exc.failure,
-                )
-            )
-            record = _finish(document, attempts, exc.failure, result, claims=None)
+            attempts.append(_attempt(turn, exc, exc.failure))
+            record = _record(document, attempts, result, _Verdict(), False)
             if exc.fatal:
                 raise FatalEndpointError(record) from exc
             return record
-        attempt = AttemptRecord(
-            kind=kind,
-            mode=mode,
-            http_attempts=result.http_attempts,
-            latency_s=result.latency_s,
-            prompt_tokens=result.prompt_tokens,
-            completion_tokens=result.completion_tokens,
-            finish_reason=result.finish_reason,
-            raw=result.content,
-            cached=result.cached,
-            cache_key=result.cache_key,
-        )
-        attempts.append(attempt)
-        if result.refusal or result.finish_reason == "content_filter":
-            failure = Failure.of(FailureClass.REFUSAL, result.refusal or "content filtered")
-        elif result.finish_reason == "length":
-            failure = Failure.of(
-                FailureClass.TRUNCATED,
-                f"output cut at max_tokens ({result.completion_tokens} tokens)",
-            )
-        if failure is not None:
-            attempt.failure = failure
-            return _finish(document, attempts, failure, result, claims=None)
-        validated = validate_response(result.content or "")
-        if validated.extraction is not None:
-            return _finish(
-                document,
-                attempts,
-                None,
-                result,
-                claims=list(validated.extraction.claims),
-                repairs=[str(r) for r in validated.repairs],
-                valid_first_attempt=turn == 0,
-            )
-        failure = validated.failure
-        attempt.failure = failure
-        assert failure is not None
+        verdict = _judge(result)
+        attempts.append(_attempt(turn, result, verdict.failure))
+        if verdict.failure is None or verdict.final or turn == reask:
+            return _record(document, attempts, result, verdict, turn == 0)
         messages = [
             *base,
             {"role": "assistant", "content": result.content or ""},
-            {"role": "user", "content": reask_message(failure)},
+            {"role": "user", "content": reask_message(verdict.failure)},
         ]
-        failure_for_next_turn, failure = failure, None
-    return _finish(document, attempts, failure_for_next_turn, result, claims=None)
+    raise AssertionError("unreachable: the last turn always returns")

@@ -19,6 +19,7 @@ from harness._eval.config import RunConfig
 from harness.claims import Document
 from harness.corpus import GoldSet, documents_hash
 from harness.endpoints.cache import ResponseCache
+from harness.endpoints.settings import LADDER
 from harness.prompts import Prompt
 from harness.runs import Manifest, PredictionRecord, TokenTotals
 from harness.runs.manifest import CacheStats, EndpointSettings, ProbeRecord
@@ -92,6 +93,12 @@ class Tally:
         self.server_model = self.server_model or record.server_model
         if record.mode is not None:
             self.modes.add(record.mode)
+
+    def settled_mode(self) -> str | None:
+        """The lowest rung any document of this invocation was answered on (requests
+        step down on their own, so this is what the endpoint turned out to accept)."""
+        used = [mode for mode in LADDER if str(mode) in self.modes]
+        return str(used[-1]) if used else None
 
 
 def finish_manifest(

@@ -180,7 +180,7 @@ async def run_evaluation(
         folder.close()
         manifest = finish_manifest(
             manifest, tally, status=status, error=error, probe=probe, cache=cache,
-            output_mode=str(client.mode) if client.mode else None,
+            output_mode=tally.settled_mode() or (str(client.mode) if client.mode else None),
             probed_model=client.server_model,
         )  # fmt: skip
         folder.write_manifest(manifest)

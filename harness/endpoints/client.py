@@ -1,9 +1,12 @@
 """The only code that talks to a model: one chat completion, retried, limited, classified.
 
-Structured output degrades along a ladder per endpoint: `json_schema` (strict) ->
-`json_object` with the schema (llama.cpp turns it into a grammar) -> plain prompt. The
-rung is chosen by a one-token probe per rung (or forced by the user), remembered for the
-endpoint, and stepped down again if a real request reports a capability error.
+Structured output degrades along a ladder: `json_schema` (strict) -> `json_object` with
+the schema (llama.cpp turns it into a grammar) -> plain prompt. The starting rung is
+settled once per run by a one-token probe per rung (or forced by the user) before any
+document is requested, and never changed afterwards. Each request owns its own descent:
+a capability error steps that request down, and the rung it was answered on comes back
+in its result. Concurrent requests share no mode that one of them could move under
+another.
 """
 
 from __future__ import annotations
@@ -61,15 +64,26 @@ class CallResult(BaseModel):
     server_model: str | None
     cached: bool = False
     cache_key: str | None = None
+    mode: OutputMode | None = None  # the rung that answered; not part of a cached answer
+
+
+_NOT_CACHED = {"mode"}
 
 
 class CallFailed(Exception):
     """Attempts ran out or the error is not retryable; `fatal` ends the whole run."""
 
-    def __init__(self, failure: Failure, http_attempts: int, latency_s: float, fatal: bool):
+    def __init__(
+        self,
+        failure: Failure,
+        http_attempts: int,
+        latency_s: float,
+        fatal: bool,
+        mode: OutputMode | None = None,
+    ):
         super().__init__(failure.message)
         self.failure, self.http_attempts = failure, http_attempts
-        self.latency_s, self.fatal = latency_s, fatal
+        self.latency_s, self.fatal, self.mode = latency_s, fatal, mode
 
 
 class ModeUnsupported(Exception):
@@ -181,14 +195,6 @@ class ChatClient:
             )
         return step, server_model
 
-    def step_down(self) -> bool:
-        """Move to the next rung after a capability error; False when none is left."""
-        current = LADDER.index(self.mode or OutputMode.JSON_SCHEMA)
-        if current + 1 >= len(LADDER):
-            return False
-        self.mode = LADDER[current + 1]
-        return True
-
     def cache_key(self, messages: list[dict[str, str]], mode: OutputMode) -> CacheKey:
         """Everything that can change the answer to these messages on this endpoint."""
         return CacheKey.build(
@@ -204,7 +210,20 @@ class ChatClient:
         )
 
     async def complete(self, messages: list[dict[str, str]]) -> CallResult:
-        mode = self.mode or OutputMode.PROMPT
+        """One answer, from the settled rung down: a capability error moves only this
+        request to the next rung; none left is fatal (no document would fare better)."""
+        start = LADDER.index(self.mode or OutputMode.PROMPT)
+        for mode in LADDER[start:]:
+            try:
+                result = await self._complete_in(messages, mode)
+            except ModeUnsupported as exc:
+                refused = exc
+                continue
+            return result.model_copy(update={"mode": mode})
+        failure = Failure.of(FailureClass.REJECTED, str(refused))
+        raise CallFailed(failure, 1, 0.0, fatal=True, mode=OutputMode.PROMPT) from refused
+
+    async def _complete_in(self, messages: list[dict[str, str]], mode: OutputMode) -> CallResult:
         if self.cache is None:
             return await self._send(messages, mode)
         key = self.cache_key(messages, mode)
@@ -219,7 +238,7 @@ class ChatClient:
                 }
             )
         result = await self._send(messages, mode)
-        self.cache.put(key, result.model_dump_json())
+        self.cache.put(key, result.model_dump_json(exclude=_NOT_CACHED))
         return result.model_copy(update={"cache_key": key.digest})
 
     async def _send(
@@ -250,7 +269,8 @@ class ChatClient:
             if not isinstance(exc, openai.OpenAIError):
                 raise
             failure, fatal = _classify(exc, self.api_key)
-            raise CallFailed(failure, attempts, time.perf_counter() - started, fatal) from exc
+            elapsed = time.perf_counter() - started
+            raise CallFailed(failure, attempts, elapsed, fatal, mode) from exc
         return _result(reply, attempts, time.perf_counter() - started)
 
     async def _post(self, body: dict[str, Any]) -> ChatReply:
