@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict
 
 from harness.errors import UserInputError
+from harness.render.numbers import DELTA_DIGITS, number, p_value
 from harness.runs import RunFolder, SweepFolder
 from harness.scoring.document import DocScore
 from harness.scoring.metrics import (
@@ -312,7 +313,8 @@ def regressions(comparison: Comparison, rules: Sequence[tuple[str, float]]) -> l
                 continue
             if m.delta < -max_drop and m.p_holm < comparison.alpha:
                 found.append(
-                    f"{pair.run_b}: {metric} dropped by {-m.delta:.4f} (> {max_drop}) vs "
-                    f"{pair.run_a}, Holm p = {m.p_holm:.4g} < {comparison.alpha}"
+                    f"{pair.run_b}: {metric} dropped by {number(-m.delta, DELTA_DIGITS)} "
+                    f"(> {max_drop}) vs {pair.run_a}, Holm p = {p_value(m.p_holm)} "
+                    f"< {comparison.alpha}"
                 )
     return found

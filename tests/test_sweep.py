@@ -88,7 +88,7 @@ def test_two_by_two_sweep_resumes_and_caches(
         assert cell["metrics"]["claim_f1"]["value"] == 1.0  # the server answers with gold
         assert cell["status"] == "completed" and cell["n_docs"] == n
     markdown = (folder / "summary.md").read_text()
-    assert markdown.count("| extract-") == 4 and "1.000 [1.00, 1.00]" in markdown
+    assert markdown.count("| extract-") == 4 and "1.000 [1.000, 1.000]" in markdown
     assert "documents requested in this invocation: 12" in first.stdout
 
     # A sweep folder stands for its cells: each compared with the first, in sweep order.

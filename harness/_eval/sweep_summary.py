@@ -6,13 +6,12 @@ memory, so an interrupted, resumed or partly failed sweep summarises what is on 
 
 from __future__ import annotations
 
-import json
-
+from harness.render.summaries import sweep_table
 from harness.runs import RunFolder, SummaryCell, SweepFolder, SweepSummary
-from harness.scoring.metrics import HEADLINE_METRICS, MetricValue
+from harness.scoring.metrics import HEADLINE_METRICS
 from harness.sweep import Cell, SweepFile
 
-__all__ = ["build_summary", "summary_rows", "write_summary"]
+__all__ = ["build_summary", "write_summary"]
 
 
 def build_summary(sweep: SweepFile, folder: SweepFolder, cells: list[Cell]) -> SweepSummary:
@@ -48,49 +47,14 @@ def build_summary(sweep: SweepFile, folder: SweepFolder, cells: list[Cell]) -> S
     return SweepSummary(name=sweep.name, metrics=list(HEADLINE_METRICS), cells=rows)
 
 
-def _fmt(value: MetricValue | None) -> str:
-    if value is None or value.value is None:
-        return "-"
-    if value.ci_low is None or value.ci_high is None:
-        return f"{value.value:.3f}"
-    return f"{value.value:.3f} [{value.ci_low:.2f}, {value.ci_high:.2f}]"
-
-
-def summary_rows(summary: SweepSummary) -> tuple[list[str], list[list[str]]]:
-    """Headers and rows of the summary table; only parameters that vary get a column."""
-    varying = [
-        name
-        for name in (summary.cells[0].params if summary.cells else {})
-        if len({json.dumps(c.params[name]) for c in summary.cells}) > 1
-    ]
-    headers = ["cell", "prompt", "endpoint", *varying, "repeat", "docs", *summary.metrics]
-    headers += ["failures", "status"]
-    rows = []
-    for c in summary.cells:
-        failures = ", ".join(f"{k} {v}" for k, v in sorted(c.failures.items())) or "none"
-        rows.append(
-            [c.id, c.prompt, c.endpoint, *(str(c.params[n]) for n in varying), str(c.repeat)]
-            + ["-" if c.n_docs is None else str(c.n_docs)]
-            + [_fmt(c.metrics.get(m)) for m in summary.metrics]
-            + [failures, c.status]
-        )
-    return headers, rows
-
-
-def _numeric(header: str, summary: SweepSummary) -> bool:
-    return header in ("repeat", "docs") or header in summary.metrics
-
-
 def write_summary(folder: SweepFolder, summary: SweepSummary) -> None:
-    headers, rows = summary_rows(summary)
+    table = sweep_table(summary)
     lines = [
         f"# Sweep {summary.name}",
         "",
-        f"{len(rows)} cells; headline metrics with 95% bootstrap intervals over documents.",
+        f"{len(table.rows)} cells; headline metrics with 95% bootstrap intervals over documents.",
         f"Each cell is a run folder under `{SweepFolder.CELLS}/`.",
         "",
-        "| " + " | ".join(headers) + " |",
-        "|" + "|".join("---:" if _numeric(h, summary) else "---" for h in headers) + "|",
+        table.to_markdown(),
     ]
-    lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
     folder.write_summary(summary, "\n".join(lines) + "\n")

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.table import Table
 
 from harness.compare import (
     DEFAULT_COMPARE_METRICS,
@@ -17,22 +16,13 @@ from harness.compare import (
     runs_to_compare,
 )
 from harness.errors import UserInputError
+from harness.render.summaries import comparison_table
 from harness.runs import write_atomic
 from harness.scoring.stats import DEFAULT_BOOTSTRAP_SEED, DEFAULT_RESAMPLES
 
 __all__ = ["compare_command"]
 
 _RUN = click.Path(path_type=Path, exists=True, file_okay=False)
-
-
-def _fmt(x: float | None, signed: bool = False) -> str:
-    if x is None:
-        return "-"
-    return f"{x:+.4f}" if signed else f"{x:.4f}"
-
-
-def _p(x: float | None) -> str:
-    return "-" if x is None else f"{x:.4g}"
 
 
 def _parse_rule(rule: str) -> tuple[str, float]:
@@ -60,21 +50,7 @@ def _header(c: Comparison) -> str:
 def _print(c: Comparison, console: Console) -> None:
     console.print(_header(c))
     for pair in c.pairs:
-        table = Table(title=f"B = {pair.run_b}\nA = {pair.run_a}", title_justify="left")
-        for col in ("metric", "A", "B", "B - A", "CI", "p", "p (Holm)"):
-            table.add_column(col, justify="left" if col == "metric" else "right")
-        for m in pair.metrics:
-            sig = m.p_holm is not None and m.p_holm < c.alpha
-            table.add_row(
-                m.metric,
-                _fmt(m.value_a),
-                _fmt(m.value_b),
-                _fmt(m.delta, signed=True),
-                f"[{_fmt(m.ci_low, True)}, {_fmt(m.ci_high, True)}]",
-                _p(m.p_value),
-                f"[bold]{_p(m.p_holm)}[/bold]" if sig else _p(m.p_holm),
-            )
-        console.print(table)
+        console.print(comparison_table(pair, c.alpha).to_rich(title_justify="left"))
         console.print(f"flipped documents: {len(pair.flipped)}")
         for doc in pair.flipped:
             console.print(f"  {doc.doc_id}: {'; '.join(doc.reasons)}", markup=False)
@@ -84,13 +60,7 @@ def _markdown(c: Comparison) -> str:
     lines = ["# Run comparison", "", _header(c), ""]
     for pair in c.pairs:
         lines += [f"## `{pair.run_b}` vs `{pair.run_a}`", ""]
-        lines += ["| metric | A | B | B - A | CI | p | p (Holm) |", "|---|---|---|---|---|---|---|"]
-        for m in pair.metrics:
-            lines.append(
-                f"| {m.metric} | {_fmt(m.value_a)} | {_fmt(m.value_b)} | "
-                f"{_fmt(m.delta, True)} | [{_fmt(m.ci_low, True)}, {_fmt(m.ci_high, True)}] | "
-                f"{_p(m.p_value)} | {_p(m.p_holm)} |"
-            )
+        lines += [comparison_table(pair, c.alpha).to_markdown()]
         lines += ["", f"Flipped documents: {len(pair.flipped)}", ""]
         lines += [f"- `{d.doc_id}`: {'; '.join(d.reasons)}" for d in pair.flipped]
         lines.append("")

@@ -14,14 +14,12 @@ from rich.progress import (
     TextColumn,
     TimeRemainingColumn,
 )
-from rich.table import Table
 
+from harness.render.summaries import run_table
 from harness.runs import Manifest, PredictionRecord, TokenTotals
-from harness.scoring.metrics import HEADLINE_METRICS, METRIC_ORDER, Metrics
+from harness.scoring.metrics import Metrics
 
 __all__ = ["LiveProgress", "print_summary"]
-
-_ORDER = (*METRIC_ORDER, "claim_f1_macro", "attributed_f1_macro")
 
 
 class LiveProgress:
@@ -87,28 +85,9 @@ class LiveProgress:
             self._bar = None
 
 
-def _fmt(value: float | None) -> str:
-    return "-" if value is None else f"{value:.3f}"
-
-
 def print_summary(manifest: Manifest, metrics: Metrics, folder: str) -> None:
     console = Console()
-    table = Table(
-        title=f"{manifest.prompt} on {manifest.model} "
-        f"({metrics.n_docs} scored documents, mode {manifest.output_mode})"
-    )
-    table.add_column("metric")
-    table.add_column("value", justify="right")
-    table.add_column("95% CI", justify="right")
-    for name in _ORDER:
-        value = metrics.metrics.get(name)
-        if value is None:
-            continue
-        style = "bold" if name in HEADLINE_METRICS else None
-        table.add_row(
-            name, _fmt(value.value), f"[{_fmt(value.ci_low)}, {_fmt(value.ci_high)}]", style=style
-        )
-    console.print(table)
+    console.print(run_table(manifest, metrics).to_rich())
     failures = ", ".join(f"{k}: {v}" for k, v in metrics.failures.items()) or "none"
     tokens = manifest.tokens
     console.print(f"failures by class: {failures}")

@@ -10,6 +10,7 @@ import click
 from harness.annotation import agree, validate_gold_folder
 from harness.errors import UserInputError
 from harness.importers.polnear import AnnotatorRule, PolnearFormatError, read_polnear, write_polnear
+from harness.render import number
 
 __all__ = ["gold_group", "import_group"]
 
@@ -51,18 +52,15 @@ def agree_command(dir_a: Path, dir_b: Path, docs: Path, threshold: float) -> Non
     """Agreement of two annotations of the same documents (same matcher as scoring)."""
     result = agree(dir_a, dir_b, docs, threshold)
 
-    def fmt(value: float | None) -> str:
-        return "-" if value is None else f"{value:.3f}"
-
     click.echo(
         f"documents: {result.documents}  claims: {result.claims_a} vs {result.claims_b}  "
         f"matched: {result.matched}"
     )
-    click.echo(f"claim_f1: {result.claim_f1:.3f}")
-    click.echo(f"speaker_agreement (matched pairs): {fmt(result.speaker_agreement)}")
-    click.echo(f"cue_agreement (matched pairs): {fmt(result.cue_agreement)}")
-    click.echo(f"speaker_type_kappa: {fmt(result.speaker_type_kappa)}")
-    click.echo(f"quote_type_kappa: {fmt(result.quote_type_kappa)}")
+    click.echo(f"claim_f1: {number(result.claim_f1)}")
+    click.echo(f"speaker_agreement (matched pairs): {number(result.speaker_agreement)}")
+    click.echo(f"cue_agreement (matched pairs): {number(result.cue_agreement)}")
+    click.echo(f"speaker_type_kappa: {number(result.speaker_type_kappa)}")
+    click.echo(f"quote_type_kappa: {number(result.quote_type_kappa)}")
 
 
 @click.group("import")

@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
-from rich.table import Table
 
-from harness._eval.sweep_summary import summary_rows
 from harness.cli.display import LiveProgress
 from harness.cli.options import cache_options
 from harness.endpoints.cache import default_cache_dir
+from harness.render import Column, Table
+from harness.render.summaries import sweep_table
 from harness.runs import SweepSummary
 from harness.sweep import Cell
 
@@ -98,9 +98,7 @@ def _print_plan(name: str, plans: list[CellPlan]) -> None:
         for p in plans
     ]
     headers = ["cell", "prompt", "endpoint", "repeat", "params", "to request"]
-    widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
-    for row in [headers, *rows]:
-        click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+    click.echo(Table([Column(h) for h in headers], rows).to_text())
     total = sum(p.to_request for p in plans)
     n_docs = sum(p.n_docs for p in plans)
     probes = sorted({p.cell.endpoint for p in plans if not p.probe_cached and p.to_request})
@@ -112,12 +110,6 @@ def _print_plan(name: str, plans: list[CellPlan]) -> None:
 
 
 def _print_summary(summary: SweepSummary) -> None:
-    headers, rows = summary_rows(summary)
-    table = Table(title=f"sweep {summary.name} ({len(rows)} cells, 95% CIs)")
-    for header in headers:
-        numeric = header in ("repeat", "docs") or header in summary.metrics
-        table.add_column(header, justify="right" if numeric else "left")
-    for row in rows:
-        table.add_row(*row)
     console = Console()
+    table = sweep_table(summary).to_rich()
     (console if console.is_terminal else Console(width=240)).print(table)  # no "…" in logs

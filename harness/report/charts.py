@@ -13,6 +13,8 @@ from html import escape
 
 from markupsafe import Markup
 
+from harness.render.numbers import number
+
 __all__ = ["PALETTE", "Interval", "ci_chart", "delta_chart", "heat_style"]
 
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2")
@@ -30,9 +32,7 @@ class Interval:
 
 
 def _fmt(x: float | None, signed: bool = False) -> str:
-    if x is None:
-        return "n/a"
-    return f"{x:+.3f}" if signed else f"{x:.3f}"
+    return number(x, signed=signed, missing="n/a")
 
 
 def _axis(

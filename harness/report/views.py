@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from harness.claims import Claim, GoldClaim
 from harness.compare import Comparison, FlippedDoc, PairComparison
+from harness.render.numbers import interval, number, p_value
 from harness.report.data import RunData
 from harness.report.highlight import Segment, TextMap, locate, segments
 from harness.scoring.document import ScoringConfig
@@ -52,8 +53,8 @@ def _verdict(
     else:
         tone, headline = "same", f"{b} vs the baseline {a}: no significant difference"
     reasons = [
-        f"{m.metric} {m.value_a:.3f} -> {m.value_b:.3f} ({m.delta:+.3f}, "
-        f"95% CI [{m.ci_low:+.3f}, {m.ci_high:+.3f}], Holm p = {m.p_holm:.3g})"
+        f"{m.metric} {number(m.value_a)} -> {number(m.value_b)} ({number(m.delta, signed=True)}, "
+        f"95% CI {interval(m.ci_low, m.ci_high, signed=True)}, Holm p = {p_value(m.p_holm, 3)})"
         for m in better + worse
         if None not in (m.value_a, m.value_b, m.delta, m.ci_low, m.ci_high, m.p_holm)
     ]
