@@ -71,7 +71,7 @@ def _one(server: RawServer, config: RunConfig) -> dict[str, Any]:
         "extract_phase_s": extract,
         "load_and_score_s": wall - extract,
         "server_requests": server.requests - before,
-        "cache": manifest.cache,
+        "cache": manifest.cache.model_dump() if manifest.cache else None,
         "tokens_cached": manifest.tokens.cached,
         "n_docs": outcome.metrics.n_docs,
         "failures": dict(outcome.metrics.failures),

@@ -26,6 +26,29 @@ _EXPORTS = {
     "OutputMode": "harness.endpoints.settings",
     "SamplingParams": "harness.endpoints.settings",
     "load_prompt": "harness.prompts",
+    "RunRequest": "harness.request",
+    "EndpointOptions": "harness.request",
+    "SamplingOptions": "harness.request",
+    "CorpusOptions": "harness.request",
+    "EvaluationOptions": "harness.request",
+    "CacheOptions": "harness.request",
+    "run": "harness._eval.api",
+    "run_sweep": "harness._eval.api",
+    "plan_sweep": "harness._eval.api",
+    "rescore": "harness._eval.api",
+    "load_sweep": "harness._eval.expand",
+    "expand_cells": "harness._eval.expand",
+    "CellPlan": "harness._eval.sweep",
+    "CellOutcome": "harness._eval.sweep",
+    "SweepFile": "harness.sweep",
+    "Cell": "harness.sweep",
+    "RunFolder": "harness.runs",
+    "SweepFolder": "harness.runs",
+    "Manifest": "harness.runs",
+    "compare_runs": "harness.compare",
+    "runs_to_compare": "harness.compare",
+    "regressions": "harness.compare",
+    "Comparison": "harness.compare",
     "RunConfig": "harness._eval.config",
     "RunOutcome": "harness._eval.run",
     "evaluate": "harness._eval.run",
@@ -38,34 +61,60 @@ _EXPORTS = {
 }
 
 __all__ = [
+    "CacheOptions",
+    "Cell",
+    "CellOutcome",
+    "CellPlan",
     "Claim",
+    "Comparison",
+    "CorpusOptions",
     "Document",
     "Endpoint",
+    "EndpointOptions",
+    "EvaluationOptions",
     "Extraction",
     "GoldClaim",
     "GoldDocument",
+    "Manifest",
     "Metrics",
     "OutputMode",
     "QuoteType",
     "RunConfig",
+    "RunFolder",
     "RunOutcome",
+    "RunRequest",
+    "SamplingOptions",
     "SamplingParams",
     "ScoringConfig",
     "SpeakerType",
+    "SweepFile",
+    "SweepFolder",
     "__version__",
     "aggregate",
+    "compare_runs",
     "evaluate",
+    "expand_cells",
     "load_documents",
     "load_gold",
     "load_prompt",
+    "load_sweep",
+    "plan_sweep",
+    "regressions",
+    "rescore",
+    "run",
     "run_evaluation",
+    "run_sweep",
+    "runs_to_compare",
     "score_document",
     "score_run",
 ]
 
 if TYPE_CHECKING:
+    from harness._eval.api import plan_sweep, rescore, run, run_sweep
     from harness._eval.config import RunConfig
+    from harness._eval.expand import expand_cells, load_sweep
     from harness._eval.run import RunOutcome, evaluate, run_evaluation, score_run
+    from harness._eval.sweep import CellOutcome, CellPlan
     from harness.claims import (
         Claim,
         Document,
@@ -75,11 +124,22 @@ if TYPE_CHECKING:
         QuoteType,
         SpeakerType,
     )
+    from harness.compare import Comparison, compare_runs, regressions, runs_to_compare
     from harness.corpus import load_documents, load_gold
     from harness.endpoints.settings import Endpoint, OutputMode, SamplingParams
     from harness.prompts import load_prompt
+    from harness.request import (
+        CacheOptions,
+        CorpusOptions,
+        EndpointOptions,
+        EvaluationOptions,
+        RunRequest,
+        SamplingOptions,
+    )
+    from harness.runs import Manifest, RunFolder, SweepFolder
     from harness.scoring.document import ScoringConfig, score_document
     from harness.scoring.metrics import Metrics, aggregate
+    from harness.sweep import Cell, SweepFile
 
 
 def __getattr__(name: str) -> Any:

@@ -14,22 +14,16 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict
 
 from harness.errors import UserInputError
+from harness.paired import Array, available_metrics, design, holm, quantiles, rounded, statistic
 from harness.render.numbers import DELTA_DIGITS, number, p_value
+from harness.resampling import DEFAULT_BOOTSTRAP_SEED, DEFAULT_RESAMPLES
 from harness.runs import RunFolder, SweepFolder
 from harness.scoring.document import DocScore
-from harness.scoring.metrics import (
-    HEADLINE_METRICS,
-    counts_matrix,
-    micro_metrics,
-    per_document_metrics,
-)
+from harness.scoring.metrics import HEADLINE_METRICS, counts_matrix, per_document_metrics
 from harness.scoring.stats import (
-    DEFAULT_BOOTSTRAP_SEED,
-    DEFAULT_RESAMPLES,
     SumStatistic,
     paired_bootstrap_deltas,
     paired_permutation_pvalue,
@@ -49,13 +43,9 @@ __all__ = [
     "runs_to_compare",
 ]
 
-Array = NDArray[np.float64]
 DEFAULT_COMPARE_METRICS: tuple[str, ...] = (*HEADLINE_METRICS, "claim_f1_macro")
 FLIP_THRESHOLD = 0.5
 _FLIP_METRICS = ("claim_f1", "attributed_f1")
-_N_FIELDS = counts_matrix([]).shape[1]
-_MICRO: tuple[str, ...] = tuple(micro_metrics(np.zeros(_N_FIELDS), np.array(1.0)))
-_PER_DOC: tuple[str, ...] = tuple(per_document_metrics(np.zeros((1, _N_FIELDS))))
 
 
 class MetricDelta(BaseModel):
@@ -99,65 +89,6 @@ class Comparison(BaseModel):
     seed: int
     alpha: float
     pairs: list[PairComparison]
-
-
-def available_metrics() -> tuple[str, ...]:
-    return _MICRO + tuple(f"{name}_macro" for name in _PER_DOC)
-
-
-def holm(pvalues: Sequence[float]) -> list[float]:
-    """Holm step-down adjusted p-values, in the input order (NaN stays NaN, uncounted)."""
-    defined = [i for i, p in enumerate(pvalues) if not np.isnan(p)]
-    order = sorted(defined, key=lambda i: pvalues[i])
-    adjusted = [float("nan")] * len(pvalues)
-    running = 0.0
-    for rank, i in enumerate(order):
-        running = max(running, min(1.0, (len(order) - rank) * pvalues[i]))
-        adjusted[i] = running
-    return adjusted
-
-
-def _design(scores: Sequence[DocScore]) -> Array:
-    """Counts, then for each per-document metric its value (0 if undefined) and defined flag."""
-    counts = counts_matrix(scores)
-    per_doc = per_document_metrics(counts)
-    extra = []
-    for name in _PER_DOC:
-        values = per_doc[name]
-        extra += [np.where(np.isnan(values), 0.0, values), (~np.isnan(values)).astype(float)]
-    return np.column_stack([counts, *extra]) if scores else np.zeros((0, _N_FIELDS + len(extra)))
-
-
-def _statistic(metric: str) -> SumStatistic:
-    if metric in _MICRO:
-
-        def micro(sums: Array, n_docs: Array) -> Array:
-            return micro_metrics(sums[..., :_N_FIELDS], n_docs)[metric]
-
-        return micro
-    base = metric.removesuffix("_macro")
-    if not metric.endswith("_macro") or base not in _PER_DOC:
-        raise UserInputError(
-            f"--metric: unknown metric {metric!r} (one of {', '.join(available_metrics())})"
-        )
-    col = _N_FIELDS + 2 * _PER_DOC.index(base)
-
-    def macro(sums: Array, n_docs: Array) -> Array:
-        num, den = sums[..., col], sums[..., col + 1]
-        out: Array = np.divide(num, den, out=np.full_like(num, np.nan), where=den > 0)
-        return out
-
-    return macro
-
-
-def _num(x: float) -> float | None:
-    return None if np.isnan(x) else round(float(x), 6)
-
-
-def _quantiles(samples: Array, alpha: float) -> tuple[float | None, float | None]:
-    finite = samples[np.isfinite(samples)]
-    lo, hi = np.quantile(finite, [alpha / 2, 1 - alpha / 2]) if finite.size else (np.nan,) * 2
-    return _num(float(lo)), _num(float(hi))
 
 
 def _load(folder: RunFolder) -> tuple[str, dict[str, DocScore]]:
@@ -219,6 +150,42 @@ def _flipped(a: Sequence[DocScore], b: Sequence[DocScore]) -> list[FlippedDoc]:
     return out
 
 
+def _deltas(
+    design_a: Array,
+    design_b: Array,
+    statistics: dict[str, SumStatistic],
+    resamples: int,
+    seed: int,
+    alpha: float,
+) -> list[MetricDelta]:
+    """Each metric's values, paired bootstrap CI of B - A and permutation p, Holm-corrected."""
+    n = np.array(float(len(design_a)))
+    rows: list[tuple[str, float, float, Array, float]] = []
+    for name, stat in statistics.items():
+        value_a = float(stat(design_a.sum(axis=0), n))
+        value_b = float(stat(design_b.sum(axis=0), n))
+        boot = paired_bootstrap_deltas(design_a, design_b, stat, resamples, seed)
+        p = paired_permutation_pvalue(design_a, design_b, stat, resamples, seed)
+        rows.append((name, value_a, value_b, boot, p))
+    adjusted = holm([row[4] for row in rows])
+    deltas = []
+    for (name, value_a, value_b, boot, p), p_holm in zip(rows, adjusted, strict=True):
+        lo, hi = quantiles(boot, alpha)
+        deltas.append(
+            MetricDelta(
+                metric=name,
+                value_a=rounded(value_a),
+                value_b=rounded(value_b),
+                delta=rounded(value_b - value_a),
+                ci_low=lo,
+                ci_high=hi,
+                p_value=rounded(p),
+                p_holm=rounded(p_holm),
+            )
+        )
+    return deltas
+
+
 def compare_runs(
     a: RunFolder,
     others: list[RunFolder],
@@ -231,39 +198,15 @@ def compare_runs(
     """Compare every run in `others` with `a` on `metrics` (see the module docstring)."""
     if not others:
         raise UserInputError("compare: give at least two runs")
-    statistics = {m: _statistic(m) for m in dict.fromkeys(metrics)}
+    statistics = {m: statistic(m) for m in dict.fromkeys(metrics)}
     runs = [(f, *_load(f)) for f in (a, *others)]
     ids = _common_docs(runs, intersection)
     base = [runs[0][2][i] for i in ids]
-    design_a = _design(base)
-    n = np.array(float(len(ids)))
+    design_a = design(base)
     pairs = []
     for folder, _, docs in runs[1:]:
         other = [docs[i] for i in ids]
-        design_b = _design(other)
-        rows: list[tuple[str, float, float, Array, float]] = []
-        for name, stat in statistics.items():
-            value_a = float(stat(design_a.sum(axis=0), n))
-            value_b = float(stat(design_b.sum(axis=0), n))
-            boot = paired_bootstrap_deltas(design_a, design_b, stat, resamples, seed)
-            p = paired_permutation_pvalue(design_a, design_b, stat, resamples, seed)
-            rows.append((name, value_a, value_b, boot, p))
-        adjusted = holm([row[4] for row in rows])
-        deltas = []
-        for (name, value_a, value_b, boot, p), p_holm in zip(rows, adjusted, strict=True):
-            lo, hi = _quantiles(boot, alpha)
-            deltas.append(
-                MetricDelta(
-                    metric=name,
-                    value_a=_num(value_a),
-                    value_b=_num(value_b),
-                    delta=_num(value_b - value_a),
-                    ci_low=lo,
-                    ci_high=hi,
-                    p_value=_num(p),
-                    p_holm=_num(p_holm),
-                )
-            )
+        deltas = _deltas(design_a, design(other), statistics, resamples, seed, alpha)
         pairs.append(
             PairComparison(
                 run_a=str(a.path),

@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from harness.claims import Document, GoldDocument
-from harness.runs import RunFolder
 
 if TYPE_CHECKING:
     import datasets
+
+    from harness.runs import RunFolder
 
 __all__ = ["ExportFormat", "corpus_dataset", "export_run", "run_rows"]
 
@@ -77,6 +78,8 @@ def run_rows(folder: RunFolder) -> list[dict[str, Any]]:
 def export_run(run: Path, fmt: ExportFormat, out: Path) -> int:
     """Write the run's rows to `out`; returns the number of rows."""
     import datasets
+
+    from harness.runs import RunFolder  # loads numpy: not for `harness export --help`
 
     dataset = datasets.Dataset.from_list(run_rows(RunFolder.open(run)))
     if fmt is ExportFormat.PARQUET:

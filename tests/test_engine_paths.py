@@ -79,7 +79,7 @@ def test_a_manifest_written_before_versions_still_reads(tmp_path: Path) -> None:
     assert manifest.local_model is not None and manifest.local_model.n_ctx == 8192
     assert manifest.tokens.requests == 3 and manifest.output_mode_probe[0].accepted
 
-    folder.write_manifest(manifest.model_copy(update={"schema_version": SCHEMA_VERSION}))
+    folder.write_manifest(manifest)  # written back in the current format
     written = read_json(folder.path / "manifest.json")
     assert written["schema_version"] == SCHEMA_VERSION
     assert set(written) - {"schema_version"} == set(read_json(LEGACY)), "the keys stay flat"

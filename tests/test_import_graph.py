@@ -2,7 +2,8 @@
 
 A circle held apart by imports inside functions works until someone moves one of them, so
 the graph is read from the source (module-level and function-level imports; only
-`if TYPE_CHECKING:` blocks are left out, since they never run).
+`if TYPE_CHECKING:` blocks are left out, since they never run). The same graph shows that
+no public module imports the private engine.
 """
 
 from __future__ import annotations
@@ -93,3 +94,14 @@ def test_the_checker_sees_a_lazy_circle() -> None:
 
 def test_no_import_circle() -> None:
     assert cycles(graph()) == []
+
+
+def test_no_public_module_imports_the_engine() -> None:
+    """Only the engine itself and the package's API facade (`harness/__init__.py`, whose
+    names load lazily) may import `harness._eval`; the CLI goes through the facade."""
+    offenders = {
+        name: sorted(m for m in imports if m.startswith("harness._eval"))
+        for name, imports in graph().items()
+        if not name.startswith("harness._eval") and name != "harness"
+    }
+    assert {name: found for name, found in offenders.items() if found} == {}

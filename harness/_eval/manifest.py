@@ -19,12 +19,13 @@ from harness._eval.config import RunConfig
 from harness.claims import Document
 from harness.corpus import GoldSet, documents_hash
 from harness.endpoints.cache import ResponseCache
-from harness.endpoints.settings import LADDER
+from harness.endpoints.settings import LADDER, OutputMode
 from harness.prompts import Prompt
 from harness.runs import Manifest, PredictionRecord, TokenTotals
 from harness.runs.manifest import CacheStats, EndpointSettings, ProbeRecord
+from harness.scoring.document import ScoringConfig
 
-__all__ = ["Tally", "finish_manifest", "start_manifest"]
+__all__ = ["Tally", "finish_manifest", "rescored_manifest", "start_manifest"]
 
 
 def _now() -> str:
@@ -107,19 +108,20 @@ def finish_manifest(
     *,
     status: str,
     error: str | None,
-    output_mode: str | None,
+    client_mode: OutputMode | None,
     probe: list[ProbeRecord] | None,
     probed_model: str | None,
     cache: ResponseCache | None,
 ) -> Manifest:
-    """The manifest as the run stopped: status, totals, the mode settled on, cache use."""
+    """The manifest as the run stopped: status, totals, the mode settled on (the lowest
+    rung a document needed, else the probe's or the forced one), cache use."""
     elapsed = (manifest.duration_s or 0) + time.perf_counter() - tally.started
     update: dict[str, object] = {
         "status": status,
         "error": error,
         "tokens": tally.tokens,
         "server_model": probed_model or manifest.server_model or tally.server_model,
-        "output_mode": output_mode or manifest.output_mode,
+        "output_mode": tally.settled_mode() or _str(client_mode) or manifest.output_mode,
         "finished_at": _now(),
         "duration_s": round(elapsed, 3),
     }
@@ -127,4 +129,22 @@ def finish_manifest(
         update["output_mode_probe"] = probe
     if cache is not None:
         update["cache"] = CacheStats(path=str(cache.path), hits=cache.hits, misses=cache.misses)
+    return manifest.model_copy(update=update)
+
+
+def _str(mode: OutputMode | None) -> str | None:
+    return None if mode is None else str(mode)
+
+
+def rescored_manifest(
+    manifest: Manifest, scoring: ScoringConfig, gold: Path | None, gold_set: GoldSet
+) -> Manifest:
+    """The manifest of a rescored run: its scoring, and its gold if other gold was used."""
+    update: dict[str, object] = {"scoring": scoring}
+    if gold is not None:  # the run is now scored against other gold: say so
+        update |= {
+            "gold_source": str(gold.resolve()),
+            "gold_hash": gold_set.digest,
+            "n_gold_documents": len(gold_set.doc_ids),
+        }
     return manifest.model_copy(update=update)

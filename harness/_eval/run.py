@@ -32,6 +32,7 @@ __all__ = [
     "Inputs",
     "Progress",
     "RunOutcome",
+    "Silent",
     "evaluate",
     "load_corpus",
     "load_inputs",
@@ -46,7 +47,9 @@ class Progress(Protocol):
     def finish(self) -> None: ...
 
 
-class _Silent:
+class Silent:
+    """No progress output."""
+
     def start(self, total: int, already_done: int) -> None: ...
     def advance(self, record: PredictionRecord) -> None: ...
     def finish(self) -> None: ...
@@ -123,18 +126,27 @@ def load_inputs(
     return Inputs(prompt, documents, gold)
 
 
+def _inputs(config: RunConfig) -> Inputs:
+    documents, gold = load_corpus(config.docs, config.gold, config.limit)
+    return load_inputs(config.prompt, config.prompts_dir, documents, gold)
+
+
 def _open_run(
     config: RunConfig, inputs: Inputs, resume: Path | None, retry_failed: bool
 ) -> tuple[RunFolder, Manifest, list[Document]]:
-    """The run folder, its manifest and the documents still to request."""
+    """The run folder with its manifest written (the first known point), and the
+    documents still to request."""
     if resume is not None:
         folder = RunFolder.open(resume)
         manifest = _check_resumable(folder.read_manifest(), inputs.prompt, inputs.documents, config)
-        return folder, manifest, to_do(resume, inputs.documents, retry_failed).documents
-    run_id = config.run_id or new_run_id(inputs.prompt.ref)
-    folder = RunFolder.create(config.results_dir, run_id)
-    manifest = start_manifest(config, inputs.prompt, run_id, inputs.documents, inputs.gold)
-    return folder, manifest, list(inputs.documents)
+        todo = to_do(resume, inputs.documents, retry_failed).documents
+    else:
+        run_id = config.run_id or new_run_id(inputs.prompt.ref)
+        folder = RunFolder.create(config.results_dir, run_id)
+        manifest = start_manifest(config, inputs.prompt, run_id, inputs.documents, inputs.gold)
+        todo = list(inputs.documents)
+    folder.write_manifest(manifest)
+    return folder, manifest, todo
 
 
 async def run_evaluation(
@@ -146,17 +158,13 @@ async def run_evaluation(
     inputs: Inputs | None = None,
 ) -> RunOutcome:
     """Evaluate one prompt on one endpoint; the run folder is readable whatever happens."""
-    progress = progress or _Silent()
-    if inputs is None:
-        documents, gold = load_corpus(config.docs, config.gold, config.limit)
-        inputs = load_inputs(config.prompt, config.prompts_dir, documents, gold)
+    progress = progress or Silent()
+    inputs = inputs or _inputs(config)
     folder, manifest, todo = _open_run(config, inputs, resume, retry_failed)
-    folder.write_manifest(manifest)
     cache = ResponseCache(config.cache_dir) if config.cache_dir else None
     client = ChatClient(
-        config.endpoint, api_key, config.params,
-        mode=config.output_mode, cache=cache, repeat=config.repeat,
-    )  # fmt: skip
+        config.endpoint, api_key, config.params, config.output_mode, cache, config.repeat
+    )
     tally = Tally(manifest.tokens.model_copy())
     status, error, probe = "failed", None, None
     try:
@@ -180,8 +188,7 @@ async def run_evaluation(
         folder.close()
         manifest = finish_manifest(
             manifest, tally, status=status, error=error, probe=probe, cache=cache,
-            output_mode=tally.settled_mode() or (str(client.mode) if client.mode else None),
-            probed_model=client.server_model,
+            client_mode=client.mode, probed_model=client.server_model,
         )  # fmt: skip
         folder.write_manifest(manifest)
         if cache is not None:

@@ -32,7 +32,7 @@ from harness.runs.folder import to_do
 from harness.scoring.document import ScoringConfig
 from harness.sweep import Cell, SweepFile
 
-__all__ = ["CellOutcome", "CellPlan", "plan_sweep", "run_sweep", "sweep_folder"]
+__all__ = ["CellOutcome", "CellPlan", "plan_cells", "run_cells", "sweep_folder"]
 
 
 @dataclass(frozen=True)
@@ -128,7 +128,7 @@ async def _to_request(
         await client.close()
 
 
-async def plan_sweep(
+async def plan_cells(
     sweep: SweepFile,
     path: Path,
     cells: list[Cell],
@@ -162,7 +162,7 @@ class CellOutcome:
     error: HarnessError | None
 
 
-async def run_sweep(
+async def run_cells(
     sweep: SweepFile,
     path: Path,
     cells: list[Cell],

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import click
 
+import harness
 from harness.cli.options import cache_dir_option
 from harness.endpoints.cache import ResponseCache, default_cache_dir
 from harness.errors import UserInputError
-from harness.runs import RunFolder
 
 __all__ = ["cache_group"]
 
@@ -55,7 +55,7 @@ def clear_command(cache_dir: Path | None, probes_only: bool) -> None:
 @cache_dir_option
 def explain_command(run: Path, doc_id: str, cache_dir: Path | None) -> None:
     """Show the cache key parts of every request made for DOC_ID in RUN."""
-    record = RunFolder.open(run).read_predictions().get(doc_id)
+    record = harness.RunFolder.open(run).read_predictions().get(doc_id)
     if record is None:
         raise UserInputError(f"{run}: DOC_ID: no prediction for {doc_id!r}")
     cache = _open(cache_dir)

@@ -4,21 +4,17 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
 
-from harness.compare import (
-    DEFAULT_COMPARE_METRICS,
-    Comparison,
-    compare_runs,
-    regressions,
-    runs_to_compare,
-)
+import harness
 from harness.errors import UserInputError
-from harness.render.summaries import comparison_table
-from harness.runs import write_atomic
-from harness.scoring.stats import DEFAULT_BOOTSTRAP_SEED, DEFAULT_RESAMPLES
+from harness.resampling import DEFAULT_BOOTSTRAP_SEED, DEFAULT_RESAMPLES
+
+if TYPE_CHECKING:  # harness.compare loads numpy: not for `harness --help`
+    from harness.compare import Comparison
 
 __all__ = ["compare_command"]
 
@@ -48,6 +44,8 @@ def _header(c: Comparison) -> str:
 
 
 def _print(c: Comparison, console: Console) -> None:
+    from harness.render.summaries import comparison_table
+
     console.print(_header(c))
     for pair in c.pairs:
         console.print(comparison_table(pair, c.alpha).to_rich(title_justify="left"))
@@ -57,6 +55,8 @@ def _print(c: Comparison, console: Console) -> None:
 
 
 def _markdown(c: Comparison) -> str:
+    from harness.render.summaries import comparison_table
+
     lines = ["# Run comparison", "", _header(c), ""]
     for pair in c.pairs:
         lines += [f"## `{pair.run_b}` vs `{pair.run_a}`", ""]
@@ -65,6 +65,14 @@ def _markdown(c: Comparison) -> str:
         lines += [f"- `{d.doc_id}`: {'; '.join(d.reasons)}" for d in pair.flipped]
         lines.append("")
     return "\n".join(lines)
+
+
+def _chosen(metrics: tuple[str, ...], rules: list[tuple[str, float]]) -> list[str]:
+    """The metrics asked for (or the defaults), and every metric a rule gates."""
+    from harness.compare import DEFAULT_COMPARE_METRICS
+
+    chosen = list(metrics or DEFAULT_COMPARE_METRICS)
+    return chosen + [m for m, _ in rules if m not in chosen]
 
 
 @click.command("compare")
@@ -112,9 +120,8 @@ def compare_command(
     Holm-corrected across the metrics shown; then the documents whose outcome flipped.
     """
     parsed = [_parse_rule(rule) for rule in rules]
-    chosen = list(metrics or DEFAULT_COMPARE_METRICS)
-    chosen += [m for m, _ in parsed if m not in chosen]  # a gated metric is always shown
-    folders, notes = runs_to_compare(runs)
+    chosen = _chosen(metrics, parsed)
+    folders, notes = harness.runs_to_compare(runs)
     for note in notes:
         click.echo(note, err=True)
     if len(folders) < 2:
@@ -122,7 +129,7 @@ def compare_command(
             "compare: give at least two runs (RUN_A RUN_B [RUN_C ...]) or a sweep folder "
             "with two completed cells"
         )
-    comparison = compare_runs(
+    comparison = harness.compare_runs(
         folders[0],
         folders[1:],
         metrics=chosen,
@@ -133,9 +140,11 @@ def compare_command(
     )
     _print(comparison, Console(highlight=False))
     if markdown is not None:
+        from harness.runs import write_atomic
+
         write_atomic(markdown, _markdown(comparison))
         click.echo(f"wrote {markdown}")
-    failed = regressions(comparison, parsed)
+    failed = harness.regressions(comparison, parsed)
     for line in failed:
         click.echo(f"regression: {line}", err=True)
     if failed:

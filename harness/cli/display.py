@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import (
@@ -15,9 +16,9 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from harness.render.summaries import run_table
-from harness.runs import Manifest, PredictionRecord, TokenTotals
-from harness.scoring.metrics import Metrics
+if TYPE_CHECKING:  # harness.runs loads numpy: not for `harness --help`
+    from harness.runs import Manifest, PredictionRecord, TokenTotals
+    from harness.scoring.metrics import Metrics
 
 __all__ = ["LiveProgress", "print_summary"]
 
@@ -86,6 +87,8 @@ class LiveProgress:
 
 
 def print_summary(manifest: Manifest, metrics: Metrics, folder: str) -> None:
+    from harness.render.summaries import run_table
+
     console = Console()
     console.print(run_table(manifest, metrics).to_rich())
     failures = ", ".join(f"{k}: {v}" for k, v in metrics.failures.items()) or "none"

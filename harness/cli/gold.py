@@ -7,9 +7,13 @@ from pathlib import Path
 
 import click
 
-from harness.annotation import agree, validate_gold_folder
 from harness.errors import UserInputError
-from harness.importers.polnear import AnnotatorRule, PolnearFormatError, read_polnear, write_polnear
+from harness.importers.polnear import (
+    AnnotatorRule,
+    PolnearOutputError,
+    read_polnear,
+    write_polnear,
+)
 from harness.render import number
 
 __all__ = ["gold_group", "import_group"]
@@ -34,6 +38,8 @@ def gold_group() -> None:
 def validate_command(gold_dir: Path, docs: Path) -> None:
     """Schema, evidence found in the document, duplicates, suspicious speakers and
     colliding aliases. One line per problem (file: json-path: message); exit 1 if any."""
+    from harness.annotation import validate_gold_folder  # loads the scoring (numpy)
+
     n_files, n_claims, problems = validate_gold_folder(gold_dir, docs)
     for problem in problems:
         click.echo(str(problem))
@@ -50,6 +56,8 @@ def validate_command(gold_dir: Path, docs: Path) -> None:
 @click.option("--threshold", type=click.FloatRange(0, 1), default=0.5, show_default=True)
 def agree_command(dir_a: Path, dir_b: Path, docs: Path, threshold: float) -> None:
     """Agreement of two annotations of the same documents (same matcher as scoring)."""
+    from harness.annotation import agree  # loads the scoring (numpy)
+
     result = agree(dir_a, dir_b, docs, threshold)
 
     click.echo(
@@ -82,12 +90,10 @@ def import_group() -> None:
 def polnear_command(src: Path, out: Path, rule: str, overwrite: bool) -> None:
     """PolNeAR brat standoff -> OUT/docs, OUT/gold, OUT/annotators/<id>/ (research use only:
     keep OUT outside any repository)."""
+    corpus = read_polnear(src, AnnotatorRule(rule))  # its errors are one line, exit 2
     try:
-        corpus = read_polnear(src, AnnotatorRule(rule))
         summary = write_polnear(corpus, out, overwrite=overwrite)
-    except PolnearFormatError as exc:
-        raise UserInputError(str(exc)) from exc
-    except FileExistsError as exc:
+    except PolnearOutputError as exc:
         raise UserInputError(f"{out}: not empty; pass --overwrite") from exc
     click.echo(
         f"documents: {summary.n_documents}  attributions: {summary.n_attributions}  "

@@ -8,11 +8,10 @@ from pathlib import Path
 
 import click
 
+import harness
 from harness.cli.display import print_summary
-from harness.corpus import check_gold, load_documents
 from harness.endpoints.local import DEFAULT_CONTEXT, LocalServer, parse_local_model
 from harness.errors import UserInputError
-from harness.runs import RunFolder
 from harness.schemas import SCHEMA_MODELS, load_published
 
 __all__ = ["rescore_command", "schema_command", "serve_command", "show_command"]
@@ -24,7 +23,7 @@ _RUN = click.Path(path_type=Path, exists=True, file_okay=False)
 @click.argument("run", type=_RUN)
 def show_command(run: Path) -> None:
     """Print a finished run's summary table again."""
-    folder = RunFolder.open(run)
+    folder = harness.RunFolder.open(run)
     print_summary(folder.read_manifest(), folder.read_metrics(), str(run))
 
 
@@ -44,22 +43,8 @@ def show_command(run: Path) -> None:
 )
 def rescore_command(run: Path, gold: Path | None, threshold: float | None) -> None:
     """Recompute scores and metrics from stored predictions, without calling any model."""
-    from harness._eval.run import score_run  # the engine (and openai) only when needed
-
-    folder = RunFolder.open(run)
-    manifest = folder.read_manifest()
-    scoring = manifest.scoring
-    if threshold is not None:
-        scoring = scoring.model_copy(update={"match_threshold": threshold})
-    documents = load_documents(Path(manifest.documents_source))[: manifest.n_documents]
-    gold_set = check_gold(gold or Path(manifest.gold_source), documents)
-    metrics = score_run(folder, documents, gold_set, scoring)
-    manifest.scoring = scoring
-    if gold is not None:  # the run is now scored against other gold: say so
-        manifest.gold_source, manifest.gold_hash = str(gold.resolve()), gold_set.digest
-        manifest.n_gold_documents = len(gold_set.doc_ids)
-    folder.write_manifest(manifest)
-    print_summary(manifest, metrics, str(run))
+    outcome = harness.rescore(run, gold, threshold)
+    print_summary(outcome.manifest, outcome.metrics, str(run))
 
 
 @click.command("schema")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from harness.report import ReportOptions, write_report
+import harness
 
 __all__ = ["report_command"]
 
@@ -59,9 +59,10 @@ def report_command(
     document with gold and predicted evidence highlighted. Self-contained: no network.
     A sweep folder stands for its completed cells, in sweep order.
     """
-    from harness.compare import runs_to_compare
 
-    folders, notes = runs_to_compare(runs)
+    from harness.report import ReportOptions, write_report  # loads jinja2 and numpy
+
+    folders, notes = harness.runs_to_compare(runs)
     for note in notes:
         click.echo(note, err=True)
     options = ReportOptions(prices=prices, docs=docs, gold=gold, intersection=intersection)

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import click
 
-from harness.corpus import load_documents, load_gold
 from harness.fakes import TRANSFORMS, GoldAnswerer, ScriptedServer
 
 __all__ = ["serve_scripted_command"]
@@ -37,6 +36,8 @@ def serve_scripted_command(
     docs: Path, gold: Path, behaviour: str, reject_json_schema: bool
 ) -> None:
     """Serve gold answers on 127.0.0.1 and print the base URL (Ctrl-C stops it)."""
+    from harness.corpus import load_documents, load_gold  # loads the scoring (numpy)
+
     documents = load_documents(docs)
     answerer = GoldAnswerer(
         documents,

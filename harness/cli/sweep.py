@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
 
+import harness
 from harness.cli.display import LiveProgress
 from harness.cli.options import cache_options
 from harness.endpoints.cache import default_cache_dir
 from harness.render import Column, Table
-from harness.render.summaries import sweep_table
-from harness.runs import SweepSummary
-from harness.sweep import Cell
 
 if TYPE_CHECKING:
-    from harness._eval.sweep import CellPlan
+    from harness import Cell, CellPlan
+    from harness.runs import SweepSummary
 
 __all__ = ["sweep_command"]
 
@@ -48,15 +46,11 @@ def sweep_command(
     cell requests nothing) and the response cache answers any request made before.
     The sweep folder gets summary.md and summary.json (headline metrics with 95% CIs).
     """
-    from harness._eval.expand import expand_cells, load_sweep
-
-    sweep = load_sweep(sweep_file)
-    cells = expand_cells(sweep, sweep_file)
+    sweep = harness.load_sweep(sweep_file)
+    cells = harness.expand_cells(sweep, sweep_file)
     cache = None if no_cache else (cache_dir or default_cache_dir())
-    from harness._eval.sweep import plan_sweep, run_sweep, sweep_folder  # loads openai: only here
-
     if dry_run:
-        plans = asyncio.run(plan_sweep(sweep, sweep_file, cells, cache, retry_failed))
+        plans = harness.plan_sweep(sweep, sweep_file, cells, cache, retry_failed)
         _print_plan(sweep.name, plans)
         return
 
@@ -65,11 +59,9 @@ def sweep_command(
             click.echo(f"cell {index + 1}/{len(cells)}: {cell.id}", err=True)
         return LiveProgress(quiet)
 
-    summary, outcomes = asyncio.run(
-        run_sweep(sweep, sweep_file, cells, cache, progress, retry_failed)
-    )
+    summary, outcomes = harness.run_sweep(sweep, sweep_file, cells, cache, progress, retry_failed)
     _print_summary(summary)
-    click.echo(f"sweep folder: {sweep_folder(sweep).path}")
+    click.echo(f"sweep folder: {harness.SweepFolder.of(sweep.results, sweep.name).path}")
     requested = sum(o.requested for o in outcomes)
     click.echo(f"documents requested in this invocation: {requested}")
     failed = [o for o in outcomes if o.error is not None]
@@ -110,6 +102,8 @@ def _print_plan(name: str, plans: list[CellPlan]) -> None:
 
 
 def _print_summary(summary: SweepSummary) -> None:
+    from harness.render.summaries import sweep_table
+
     console = Console()
     table = sweep_table(summary).to_rich()
     (console if console.is_terminal else Console(width=240)).print(table)  # no "…" in logs

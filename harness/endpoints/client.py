@@ -19,13 +19,12 @@ from functools import cache
 from typing import Any
 
 import openai
-from pydantic import BaseModel, ConfigDict
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
 
 from harness.endpoints.cache import CacheKey, ResponseCache
 from harness.endpoints.limiter import AdaptiveLimiter
-from harness.endpoints.reply import ChatReply, MalformedReply, parse_reply
-from harness.endpoints.retry import RetryPolicy, is_capability_error, is_transient
+from harness.endpoints.reply import CallResult, ChatReply, MalformedReply, call_result, parse_reply
+from harness.endpoints.retry import RetryPolicy, classify, is_capability_error, is_transient
 from harness.endpoints.settings import LADDER, Endpoint, OutputMode, SamplingParams
 from harness.failures import Failure, FailureClass
 from harness.schemas import strict_extraction_schema
@@ -41,30 +40,6 @@ __all__ = [
     "ProbeStep",
     "SamplingParams",
 ]
-
-_CONTEXT_MARKERS = (
-    "context length",
-    "context_length",
-    "context window",
-    "maximum context",
-    "too many tokens",
-    "exceed context",
-)
-
-
-class CallResult(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    content: str | None
-    finish_reason: str | None
-    refusal: str | None
-    prompt_tokens: int
-    completion_tokens: int
-    latency_s: float
-    http_attempts: int
-    server_model: str | None
-    cached: bool = False
-    cache_key: str | None = None
-    mode: OutputMode | None = None  # the rung that answered; not part of a cached answer
 
 
 _NOT_CACHED = {"mode"}
@@ -268,10 +243,10 @@ class ChatClient:
                 raise ModeUnsupported(f"{mode}: {exc}") from exc
             if not isinstance(exc, openai.OpenAIError):
                 raise
-            failure, fatal = _classify(exc, self.api_key)
+            failure, fatal = classify(exc, self.api_key)
             elapsed = time.perf_counter() - started
             raise CallFailed(failure, attempts, elapsed, fatal, mode) from exc
-        return _result(reply, attempts, time.perf_counter() - started)
+        return call_result(reply, attempts, time.perf_counter() - started)
 
     async def _post(self, body: dict[str, Any]) -> ChatReply:
         """POST the body through the SDK (auth, base URL, timeouts, status errors) and
@@ -294,38 +269,3 @@ def _request_schema() -> dict[str, Any]:
 def _schema_sha256() -> str:
     text = json.dumps(strict_extraction_schema(), sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def _result(reply: ChatReply, attempts: int, latency: float) -> CallResult:
-    choice = reply.first
-    message = choice.message
-    usage = reply.usage
-    return CallResult(
-        content=message.content if message else None,
-        finish_reason=choice.finish_reason,
-        refusal=message.refusal if message else None,
-        prompt_tokens=(usage.prompt_tokens or 0) if usage else 0,
-        completion_tokens=(usage.completion_tokens or 0) if usage else 0,
-        latency_s=round(latency, 4),
-        http_attempts=attempts,
-        server_model=reply.model,
-    )
-
-
-def _classify(exc: openai.OpenAIError, api_key: str | None) -> tuple[Failure, bool]:
-    message = redact(" ".join(str(exc).split()), api_key)
-    if isinstance(exc, MalformedReply):
-        return Failure.of(FailureClass.SERVER_ERROR, message), False
-    if isinstance(exc, openai.APITimeoutError):
-        return Failure.of(FailureClass.TIMEOUT, message or "request timed out"), False
-    if isinstance(exc, openai.APIConnectionError):
-        cause = exc.__cause__ or exc
-        return Failure.of(FailureClass.TRANSPORT, f"{message}: {type(cause).__name__}"), False
-    status = exc.status_code if isinstance(exc, openai.APIStatusError) else 0
-    if status == 429:
-        return Failure.of(FailureClass.RATE_LIMITED, message), False
-    if status >= 500:
-        return Failure.of(FailureClass.SERVER_ERROR, message), False
-    if any(marker in message.lower() for marker in _CONTEXT_MARKERS):
-        return Failure.of(FailureClass.CONTEXT_OVERFLOW, message), False
-    return Failure.of(FailureClass.REJECTED, message), status in (401, 403, 404)

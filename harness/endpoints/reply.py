@@ -13,9 +13,10 @@ from __future__ import annotations
 import openai
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from harness.endpoints.settings import OutputMode
 from harness.errors import json_path
 
-__all__ = ["ChatReply", "MalformedReply", "parse_reply"]
+__all__ = ["CallResult", "ChatReply", "MalformedReply", "call_result", "parse_reply"]
 
 
 class MalformedReply(openai.OpenAIError):
@@ -66,3 +67,35 @@ def parse_reply(data: object) -> ChatReply:
         first = exc.errors()[0]
         where = json_path(first["loc"])
         raise MalformedReply(f"reply is not a chat completion: {where}: {first['msg']}") from exc
+
+
+class CallResult(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    content: str | None
+    finish_reason: str | None
+    refusal: str | None
+    prompt_tokens: int
+    completion_tokens: int
+    latency_s: float
+    http_attempts: int
+    server_model: str | None
+    cached: bool = False
+    cache_key: str | None = None
+    mode: OutputMode | None = None  # the rung that answered; not part of a cached answer
+
+
+def call_result(reply: ChatReply, attempts: int, latency: float) -> CallResult:
+    """What the harness keeps of one answered request."""
+    choice = reply.first
+    message = choice.message
+    usage = reply.usage
+    return CallResult(
+        content=message.content if message else None,
+        finish_reason=choice.finish_reason,
+        refusal=message.refusal if message else None,
+        prompt_tokens=(usage.prompt_tokens or 0) if usage else 0,
+        completion_tokens=(usage.completion_tokens or 0) if usage else 0,
+        latency_s=round(latency, 4),
+        http_attempts=attempts,
+        server_model=reply.model,
+    )

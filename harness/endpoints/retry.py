@@ -15,9 +15,14 @@ from dataclasses import dataclass
 import openai
 from tenacity import RetryCallState
 
+from harness.endpoints.reply import MalformedReply
+from harness.failures import Failure, FailureClass
+from harness.secrets import redact
+
 __all__ = [
     "MAX_RETRY_AFTER_S",
     "RetryPolicy",
+    "classify",
     "is_capability_error",
     "is_transient",
     "retry_after_seconds",
@@ -81,3 +86,34 @@ def retry_after_seconds(exc: BaseException) -> float | None:
         if seconds >= 0:
             return min(seconds, MAX_RETRY_AFTER_S)
     return None
+
+
+_CONTEXT_MARKERS = (
+    "context length",
+    "context_length",
+    "context window",
+    "maximum context",
+    "too many tokens",
+    "exceed context",
+)
+
+
+def classify(exc: openai.OpenAIError, api_key: str | None) -> tuple[Failure, bool]:
+    """The failure class of an error that ended a request, and whether it is fatal (a
+    401/403/404 no other document would escape); server words are redacted."""
+    message = redact(" ".join(str(exc).split()), api_key)
+    if isinstance(exc, MalformedReply):
+        return Failure.of(FailureClass.SERVER_ERROR, message), False
+    if isinstance(exc, openai.APITimeoutError):
+        return Failure.of(FailureClass.TIMEOUT, message or "request timed out"), False
+    if isinstance(exc, openai.APIConnectionError):
+        cause = exc.__cause__ or exc
+        return Failure.of(FailureClass.TRANSPORT, f"{message}: {type(cause).__name__}"), False
+    status = exc.status_code if isinstance(exc, openai.APIStatusError) else 0
+    if status == 429:
+        return Failure.of(FailureClass.RATE_LIMITED, message), False
+    if status >= 500:
+        return Failure.of(FailureClass.SERVER_ERROR, message), False
+    if any(marker in message.lower() for marker in _CONTEXT_MARKERS):
+        return Failure.of(FailureClass.CONTEXT_OVERFLOW, message), False
+    return Failure.of(FailureClass.REJECTED, message), status in (401, 403, 404)

@@ -45,6 +45,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from harness.claims import Document, GoldClaim, GoldDocument, GoldField, QuoteType, SpeakerType
+from harness.errors import UserInputError
 
 __all__ = [
     "LICENCE",
@@ -53,6 +54,8 @@ __all__ = [
     "PolnearAnnotation",
     "PolnearCorpus",
     "PolnearFormatError",
+    "PolnearLayoutError",
+    "PolnearOutputError",
     "read_polnear",
     "write_polnear",
 ]
@@ -69,8 +72,16 @@ _ROLES = ("Source", "Cue", "Content")
 Fragment = tuple[int, int]
 
 
-class PolnearFormatError(ValueError):
+class PolnearFormatError(UserInputError, ValueError):
     """The corpus files break the brat/PolNeAR format; the message names file and line."""
+
+
+class PolnearLayoutError(UserInputError, FileNotFoundError):
+    """The source folder is not a PolNeAR split (no text/ and attributions/ in it)."""
+
+
+class PolnearOutputError(UserInputError, FileExistsError):
+    """The output folder exists and is not empty (or is not a folder)."""
 
 
 class AnnotatorRule(StrEnum):
@@ -153,7 +164,7 @@ def read_polnear(
     """Parse and verify a PolNeAR split folder; raise PolnearFormatError on any inconsistency."""
     text_dir, ann_dir = src / "text", src / "attributions"
     if not text_dir.is_dir() or not ann_dir.is_dir():
-        raise FileNotFoundError(f"{src}: expected text/ and attributions/ (PolNeAR brat layout)")
+        raise PolnearLayoutError(f"{src}: expected text/ and attributions/ (PolNeAR brat layout)")
     texts = {p.stem: p for p in sorted(text_dir.glob("*.txt"))}
     anns: dict[str, list[Path]] = {}
     for path in sorted(ann_dir.glob("*.ann")):
@@ -200,9 +211,9 @@ def write_polnear(corpus: PolnearCorpus, out: Path, *, overwrite: bool = False) 
     replaces this import's files and leaves any others alone."""
     if out.exists():
         if not out.is_dir():
-            raise NotADirectoryError(f"{out} exists and is not a directory")
+            raise PolnearOutputError(f"{out} exists and is not a directory")
         if not overwrite and any(out.iterdir()):
-            raise FileExistsError(f"{out} exists and is not empty; pass overwrite=True")
+            raise PolnearOutputError(f"{out} exists and is not empty; pass overwrite=True")
     for doc in corpus.documents:
         meta = {"title": doc.title, "url": doc.url, "date": doc.date, "licence": doc.licence}
         _write(out / "docs" / f"{doc.id}.txt", doc.text)
@@ -237,7 +248,8 @@ def _value(row: Mapping[str, str | None], key: str) -> str | None:
     return None if (value := row.get(key)) in (None, "", "None") else value
 
 
-def _read_ann(path: Path, text: str, doc_id: str, annotator: str) -> PolnearAnnotation:
+# One pass over the brat lines, one branch per format rule: complex, and clearer whole.
+def _read_ann(path: Path, text: str, doc_id: str, annotator: str) -> PolnearAnnotation:  # noqa: C901
     """Parse one .ann file against its document text, verifying each span."""
     spans: dict[str, tuple[str, tuple[Fragment, ...]]] = {}
     events: list[tuple[int, str, list[str]]] = []

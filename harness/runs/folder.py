@@ -23,7 +23,7 @@ from pydantic import BaseModel, ValidationError
 
 from harness.claims import Document
 from harness.errors import UserInputError, json_path
-from harness.runs.manifest import Manifest
+from harness.runs.manifest import SCHEMA_VERSION, Manifest
 from harness.runs.records import PredictionRecord
 from harness.scoring.document import DocScore
 from harness.scoring.metrics import Metrics
@@ -121,7 +121,10 @@ class RunFolder:
         write_atomic(self.path / name, model.model_dump_json(indent=2) + "\n")
 
     def write_manifest(self, manifest: Manifest) -> None:
-        self.write_model(MANIFEST, manifest)
+        """Always in the current format: a manifest read as an older version is typed
+        like a current one, so it is written back as one."""
+        current = manifest.model_copy(update={"schema_version": SCHEMA_VERSION})
+        self.write_model(MANIFEST, current)
 
     def read_manifest(self) -> Manifest:
         path = self.path / MANIFEST

@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterator
 import numpy as np
 from numpy.typing import NDArray
 
+from harness.resampling import DEFAULT_BOOTSTRAP_SEED, DEFAULT_RESAMPLES
+
 __all__ = [
     "DEFAULT_BOOTSTRAP_SEED",
     "DEFAULT_RESAMPLES",
@@ -20,9 +22,6 @@ __all__ = [
     "paired_bootstrap_deltas",
     "paired_permutation_pvalue",
 ]
-
-DEFAULT_RESAMPLES = 2000
-DEFAULT_BOOTSTRAP_SEED = 20240601
 
 
 _CHUNK_CELLS = 1_000_000  # ~8 MB per array per chunk, whatever the corpus size
