@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Corpus, RunCli, cli_env, read_json, read_jsonl
 
 from harness.fakes import ChatRequest, GoldAnswerer, Reply, Script, ScriptedServer
+from tests.conftest import Corpus, RunCli, cli_env, read_json, read_jsonl
 
 Start = Callable[[Script], ScriptedServer]
 

@@ -14,11 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from conftest import Corpus, RunCli, read_json, read_jsonl
-
 from harness.claims import GoldClaim, GoldDocument, QuoteType, SpeakerType
 from harness.corpus import load_documents, load_gold
 from harness.fakes import TRANSFORMS, ChatRequest, GoldAnswerer, Reply, Script, ScriptedServer
+from tests.conftest import Corpus, RunCli, read_json, read_jsonl
 
 N_DOCS = 200
 Start = Callable[[Script], ScriptedServer]

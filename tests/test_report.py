@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -15,7 +16,7 @@ from click.testing import CliRunner
 from harness import Endpoint, RunConfig, evaluate, load_documents, load_gold
 from harness.cli.report import report_command
 from harness.compare import compare_runs
-from harness.fakes import ChatRequest, GoldAnswerer, Reply, ScriptedServer
+from harness.fakes import ChatRequest, GoldAnswerer, Reply, Script, ScriptedServer
 from harness.report import ReportOptions, TextMap, build_report, load_run, locate
 from harness.report.data import load_corpus
 from harness.runs import RunFolder
@@ -59,7 +60,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     documents = load_documents(REPO / "seeds")[:N_DOCS]
     gold = load_gold(REPO / "gold", documents)
     ids = [d.id for d in documents]
-    scripts = {
+    scripts: dict[str, Script] = {
         "A": GoldAnswerer(documents, gold, behaviour="wrong_speakers"),
         "B": _Injecting(
             GoldAnswerer(documents, gold, lambda d: "truncated" if d == ids[2] else "gold"), ids[1]
@@ -93,7 +94,7 @@ def html(runs: list[Path], prices: Path) -> str:
     return build_report(runs, ReportOptions(prices=prices))
 
 
-def _cells(html: str, attr: str) -> dict[tuple[str, str], str]:
+def _cells(html: str, attr: tuple[str, str]) -> dict[tuple[str, str], str]:
     found = re.findall(
         rf'data-(?:run|pair)="([^"]*)" data-{attr[0]}="([^"]*)" '
         rf'data-{attr[1]}="([^"]*)"',
@@ -154,7 +155,7 @@ def test_confusion_failures_and_cost(runs: list[Path], html: str, prices: Path) 
         assert total == sum(s.counts.speaker_type_pairs for s in scores)
         assert diagonal == sum(s.counts.speaker_type_ok for s in scores)
     assert 'data-run="B" data-failure="truncated">1<' in html
-    costs = _cells(html, ("cost", "cost")) or dict(
+    costs: dict[Any, str] = _cells(html, ("cost", "cost")) or dict(
         re.findall(r'data-run="([^"]*)" data-cost="([^"]*)"', html)
     )
     tokens = json.loads((runs[0] / "manifest.json").read_text())["tokens"]

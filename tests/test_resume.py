@@ -16,11 +16,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import Corpus, RunCli, read_json, read_jsonl
-from test_faults import make_corpus
 
 from harness.corpus import load_documents, load_gold
 from harness.fakes import ChatRequest, GoldAnswerer, Reply, Script, ScriptedServer
+from tests.conftest import Corpus, RunCli, read_json, read_jsonl
+from tests.test_faults import make_corpus
 
 N_DOCS = 40
 Start = Callable[[Script], ScriptedServer]

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from conftest import Corpus
 
 from harness.claims import Claim
 from harness.scoring import batch
 from harness.scoring.batch import BatchScorer, ScoringTask, estimated_serial_s, score_many
 from harness.scoring.document import ScoringConfig
+from tests.conftest import Corpus
 
 
 def _tasks(corpus: Corpus, copies: int) -> list[ScoringTask]:

@@ -13,9 +13,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import API_KEY, SEED_IDS, Corpus, RunCli, cli_env, read_json, read_jsonl
 
 from harness.fakes import ChatRequest, GoldAnswerer, Reply, Script, ScriptedServer
+from tests.conftest import API_KEY, SEED_IDS, Corpus, RunCli, cli_env, read_json, read_jsonl
 
 Start = Callable[[Script], ScriptedServer]
 
