@@ -16,7 +16,7 @@ import yaml
 from harness.endpoints.settings import SamplingParams
 from harness.errors import UserInputError
 from harness.fakes import ChatRequest, GoldAnswerer, Reply, Script, ScriptedServer
-from harness.runs import RunFolder
+from harness.runs import RunFolder, SweepFolder
 from harness.runs.manifest import SCHEMA_VERSION
 from harness.scoring.document import ScoringConfig
 from tests.conftest import REPO, Corpus, RunCli, read_json, read_jsonl
@@ -50,7 +50,8 @@ def test_sweep_threshold_zero_is_kept(
     path = _sweep(corpus, tmp_path, server.base_url, threshold=0)
     done = run_cli("sweep", str(path), "--quiet")
     assert done.returncode == 0, done.stderr
-    (cell,) = (corpus.results / "sweeps" / "edges" / "cells").iterdir()
+    (cell,) = SweepFolder.cells_under(corpus.results)  # the one place that knows the layout
+    assert cell.parent.parent == SweepFolder.of(corpus.results, "edges").path
     assert read_json(cell / "manifest.json")["scoring"]["match_threshold"] == 0.0
 
 

@@ -64,6 +64,12 @@ class SweepFolder:
         """A sweep folder has run at least once: `summary.json` beside `cells/`."""
         return (path / _CELLS).is_dir() and (path / _SUMMARY).is_file()
 
+    @classmethod
+    def cells_under(cls, results: Path) -> list[Path]:
+        """Every cell run folder (one holding a manifest) of every sweep under `results`."""
+        found = results.glob(f"sweeps/*/{_CELLS}/*/manifest.json")
+        return sorted(path.parent for path in found)
+
     def cell(self, cell_id: str) -> Path:
         return self.path / _CELLS / cell_id
 
