@@ -188,9 +188,7 @@ def names_of(claim: GoldClaim) -> set[str]:
 
 def asserts(doc: Doc, speaker: str | None, statement: str) -> bool:
     """Does this speaker make (nearly) this statement anywhere in the document's gold?"""
-    return any(
-        c.speaker == speaker and token_f1(c.statement, statement) >= 0.6 for c in doc.claims
-    )
+    return any(c.speaker == speaker and token_f1(c.statement, statement) >= 0.6 for c in doc.claims)
 
 
 def misattributed(rng: random.Random, docs: dict[str, Doc], n: int) -> list[Pair]:
@@ -240,7 +238,7 @@ def other_claim_pairs(rng: random.Random, docs: dict[str, Doc]) -> list[Pair]:
     distinct = [
         (d, a, b)
         for d, a, b in claim_pairs(docs)
-        if token_f1(a.statement, b.statement) < 0.6 and a.speaker == b.speaker
+        if (token_f1(a.statement, b.statement) < 0.6 and a.speaker == b.speaker)
         or token_f1(a.statement, b.statement) < 0.5
     ]
     sentence = [t for t in distinct if same_sentence(*t)]
@@ -354,7 +352,9 @@ def handwritten_pairs(path: Path, docs: dict[str, Doc], default_kind: str) -> li
             other = doc.claims[row["with"]]
             ev = join_span(doc.text, gold.evidence, other.evidence)
         fields["evidence"] = evidence_for(ev, doc, gold, row["statement"])
-        out.append(Pair(doc.doc_id, row.get("kind", default_kind), Claim.model_validate(fields), gold))
+        out.append(
+            Pair(doc.doc_id, row.get("kind", default_kind), Claim.model_validate(fields), gold)
+        )
     return out
 
 
@@ -407,8 +407,10 @@ def build(root: Path) -> list[Pair]:
     folder = root / "calibration"
     pairs += handwritten_pairs(folder / "paraphrases.jsonl", docs, "paraphrase")
     pairs += handwritten_pairs(folder / "variants.jsonl", docs, "variants")
-    seen: set[str] = set()
-    unique = [p for p in pairs if not (p.key() in seen or seen.add(p.key()))]  # type: ignore[func-returns-value]
+    by_key: dict[str, Pair] = {}
+    for p in pairs:  # a rule and a hand-written row can produce the same pair: keep the first
+        by_key.setdefault(p.key(), p)
+    unique = list(by_key.values())
     for p in unique:  # validate both sides the way the harness will read them
         Claim.model_validate(p.predicted.model_dump(mode="json"))
         GoldClaim.model_validate(p.gold.model_dump(mode="json"))
@@ -434,8 +436,10 @@ def sheet(pairs: list[tuple[str, Pair]]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--root", type=Path, default=Path("."))
-    parser.add_argument("--sheet", nargs=2, type=int, metavar=("FROM", "TO"),
-                        help="print pairs FROM..TO (1-based) as a labelling sheet and stop")  # fmt: skip
+    parser.add_argument(
+        "--sheet", nargs=2, type=int, metavar=("FROM", "TO"),
+        help="print pairs FROM..TO (1-based) as a labelling sheet, then stop",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     pairs = [(f"p{i:04d}", p) for i, p in enumerate(build(args.root), 1)]
     if args.sheet:
@@ -463,7 +467,9 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if stale else 0
 
 
-def report(lines: list[tuple[str, Pair, dict[str, bool]]], stale: Counter[str], names: list[str]) -> None:
+def report(
+    lines: list[tuple[str, Pair, dict[str, bool]]], stale: Counter[str], names: list[str]
+) -> None:
     kinds = Counter(p.kind for _, p, _ in lines)
     print(f"{len(lines)} pairs from {len({p.doc_id for _, p, _ in lines})} documents")
     header = "".join(f"  {n + ' T/F':>18}" for n in names)
