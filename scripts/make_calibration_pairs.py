@@ -71,9 +71,13 @@ class Pair:
     gold: GoldClaim
 
     def key(self) -> str:
-        """Content hash: a label belongs to these exact texts, not to a line number."""
-        body = json.dumps([self.doc_id, self.predicted.model_dump(mode="json"),
-                           self.gold.model_dump(mode="json")], sort_keys=True)  # fmt: skip
+        """Content hash: a label belongs to these exact texts, not to a line number.
+
+        The gold's `speaker_aliases` are left out: they are a scoring aid (other names for the
+        speaker), not part of what the claim says, so pruning an alias keeps the label."""
+        gold = self.gold.model_dump(mode="json", exclude={"speaker_aliases"})
+        body = json.dumps([self.doc_id, self.predicted.model_dump(mode="json"), gold],
+                          sort_keys=True)  # fmt: skip
         return hashlib.sha1(body.encode()).hexdigest()[:12]
 
 
