@@ -21,10 +21,11 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
-from itertools import accumulate, islice
+from itertools import islice
 from typing import Any
 
 import jsonschema
+import numpy as np
 from pydantic import ValidationError
 
 from harness.claims import Extraction
@@ -85,8 +86,8 @@ class _Unusable(Exception):
 _FENCE = re.compile(r"```(?:json|JSON)?\s*+(.*?)```", re.DOTALL)
 _ESCAPE = re.compile(r"\\.", re.DOTALL)
 _STRING = re.compile(r'"[^"]*(?:"|\Z)')  # an unterminated last string runs to the end
-_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
-_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+_STEP = np.zeros(256, dtype=np.int64)  # +1 per opening bracket, -1 per closing one
+_STEP[[ord("["), ord("{")]], _STEP[[ord("]"), ord("}")]] = 1, -1
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _DECODER = json.JSONDecoder()
 _VALIDATOR = jsonschema.Draft202012Validator(extraction_schema())
@@ -95,14 +96,16 @@ _SCHEMA_ERRORS_READ = 100  # best_match over the first errors: bounded for a hug
 
 def _deeper_than(text: str, max_depth: int) -> bool:
     """Whether JSON read from `text` nests deeper than `max_depth`, in C-speed passes
-    (drop escapes, then strings, then all but brackets; a running sum of the rest).
+    (drop escapes, then strings; a running sum of +1 per `[{` and -1 per `]}` in the rest).
 
     Never below the depth a decoder reaches in the valid prefix it reads before stopping,
     so a decoder given text that passes never recurses past the limit."""
     if text.count("[") + text.count("{") <= max_depth:
         return False
-    brackets = _NOT_BRACKET.sub("", _STRING.sub("", _ESCAPE.sub("", text)))
-    return max(accumulate(map(_STEP.__getitem__, brackets))) > max_depth
+    structure = _STRING.sub("", _ESCAPE.sub("", text)).encode("utf-8", "surrogatepass")
+    # UTF-8 never puts an ASCII byte inside a multi-byte character: each bracket byte is one.
+    steps = _STEP[np.frombuffer(structure, dtype=np.uint8)]
+    return bool(np.cumsum(steps).max() > max_depth)
 
 
 def _decode(text: str, limits: AnswerLimits) -> Any:
