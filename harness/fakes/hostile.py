@@ -25,11 +25,12 @@ def _nested_claims(answer: str) -> Reply:
 
 
 def _lone_surrogate(answer: str) -> Reply:
-    """Half of a UTF-16 pair, as a model cut mid-emoji emits: valid JSON, invalid Unicode."""
+    """Half of a UTF-16 pair in the answer's text, as a model cut mid-emoji emits: the
+    reply body carries it as `\\ud83d`, valid JSON that decodes to invalid Unicode."""
     data = json.loads(answer)
     for claim in data["claims"]:
         claim["statement"] += " \ud83d"
-    return Reply(content=json.dumps(data))
+    return Reply(content=json.dumps(data, ensure_ascii=False))
 
 
 HOSTILE: dict[str, Callable[[str], Reply]] = {
