@@ -92,6 +92,7 @@ _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _DECODER = json.JSONDecoder()
 _VALIDATOR = jsonschema.Draft202012Validator(extraction_schema())
 _SCHEMA_ERRORS_READ = 100  # best_match over the first errors: bounded for a huge answer
+_INLINE_CHARS = 32_768
 
 
 def _deeper_than(text: str, max_depth: int) -> bool:
@@ -226,7 +227,11 @@ async def validate_answer(
 ) -> Validated:
     """`validate_response` in a worker thread, so a large answer never stalls the event
     loop (other requests, timeouts, Ctrl-C), given at most the request's own deadline.
-    The limits keep the work small; the deadline is the backstop if they are set high."""
+    The limits keep the work small; the deadline is the backstop if they are set high.
+    A typical answer is validated in place: at worst about a millisecond up to
+    `_INLINE_CHARS`, where the thread hop would cost as much as the validation."""
+    if len(raw) <= _INLINE_CHARS:
+        return validate_response(raw, limits)
     try:
         async with asyncio.timeout(deadline_s):
             return await asyncio.to_thread(validate_response, raw, limits)

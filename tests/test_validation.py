@@ -235,6 +235,9 @@ def test_the_deepest_string_content_does_not_count_as_nesting() -> None:
 def test_validate_answer_runs_off_the_event_loop_with_a_deadline() -> None:
     v = asyncio.run(validate_answer(BODY, deadline_s=30))
     assert v.failure is None and v.extraction is not None
+    many = json.dumps({"claims": [CLAIM] * 500})  # over the inline size: a worker thread
+    v = asyncio.run(validate_answer(many, deadline_s=30))
+    assert v.extraction is not None and len(v.extraction.claims) == 500
     slow = AnswerLimits(max_chars=10**9, max_depth=10**9)
     raw = json.dumps({"claims": [{**CLAIM, "quote_type": "x"}] * 20_000})
     v = asyncio.run(validate_answer(raw, deadline_s=0.001, limits=slow))
