@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -110,6 +111,20 @@ def make_run(
     gold: Path,
     script: Script | Callable[[Any], Reply],
     prompt: str = "extract@v2",
+) -> Path:
+    """`evaluate` in its own thread: Playwright's sync API keeps an event loop running in
+    the main thread, and `evaluate` starts its own."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(_run, results, run_id, docs, gold, script, prompt).result()
+
+
+def _run(
+    results: Path,
+    run_id: str,
+    docs: Path,
+    gold: Path,
+    script: Script | Callable[[Any], Reply],
+    prompt: str,
 ) -> Path:
     with ScriptedServer(script) as server:
         config = RunConfig(

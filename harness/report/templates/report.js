@@ -84,7 +84,7 @@
       var side = d.runs[state.r];
       if (state.failed && !(side && side.f)) { return; }
       if (state.fc && !(side && side.f === state.fc)) { return; }
-      if (state.flip && !flips[i]) { return; }
+      if (state.flip && state.b !== state.r && !flips[i]) { return; }
       if (st >= 0 && !hasType(d, side, st)) { return; }
       if (q && text(i).indexOf(q) < 0) { return; }
       out.push(i);
@@ -303,7 +303,7 @@
     state.b = parseInt($("f-b").value, 10);
     state.r = parseInt($("f-r").value, 10);
     state.failed = $("f-failed").checked ? 1 : 0;
-    state.flip = $("f-flip").checked && state.b !== state.r ? 1 : 0;
+    state.flip = $("f-flip").checked ? 1 : 0; // kept, but not applied, while b === r
     state.fc = $("f-fc").value;
     state.st = $("f-st").value;
     state.q = $("f-q").value;
