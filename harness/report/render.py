@@ -43,8 +43,8 @@ __all__ = [
     "write_report",
 ]
 
-# Documents rendered as HTML for readers without JavaScript; the rest live only in the
-# embedded JSON, so the file grows by the data, not by markup, past this many.
+# Document-runs rendered as HTML for readers without JavaScript (at least 10 documents);
+# the rest live only in the embedded JSON, so the file grows by the data, not by markup.
 STATIC_DOCS = 200
 # Above this a report opens slowly (parsing the data alone takes seconds) and many mail
 # and CI artefact viewers refuse it; measured by bench/report_size.py.
@@ -204,7 +204,7 @@ def build_report(paths: Sequence[Path], options: ReportOptions | None = None) ->
         "verdicts": verdicts(comparison, labels, failures) if comparison else [],
         "delta_charts": _delta_charts(comparison) if comparison else [],
         "doc_metrics": DOC_METRICS,
-        "docs": doc_views(runs, order[:STATIC_DOCS]),
+        "docs": doc_views(runs, order[: max(10, STATIC_DOCS // len(runs))]),
         "n_docs": len(order),
         "prompts": texts,
         "prompt_diffs": prompt_diffs(texts),
