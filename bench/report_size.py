@@ -27,12 +27,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._synth import FIXED_REPLY, OUT, REPO, write_corpus  # noqa: E402
-from harness import load_documents, load_gold  # noqa: E402
-from harness.fakes import GoldAnswerer, Reply  # noqa: E402
-from harness.report import ReportOptions, build_report  # noqa: E402
-from harness.report.render import SIZE_WARNING_BYTES  # noqa: E402
-from tests.report_runs import make_run  # noqa: E402
+from bench._synth import FIXED_REPLY, OUT, REPO, write_corpus
+from harness import load_documents, load_gold
+from harness.fakes import GoldAnswerer, Reply
+from harness.report import ReportOptions, build_report
+from harness.report.render import SIZE_WARNING_BYTES
+from tests.report_runs import make_run
 
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
@@ -83,8 +83,9 @@ def _case(root: Path, n_docs: int, n_runs: int, browser: bool) -> dict[str, Any]
     out = folder / "report.html"
     out.write_text(html, encoding="utf-8")
     size = len(html.encode("utf-8"))
-    row: dict[str, Any] = {"docs": n_docs, "runs": n_runs, "bytes": size,
-                           "build_s": round(built, 3), "bytes_per_doc_run": size // (n_docs * n_runs)}  # fmt: skip
+    row: dict[str, Any] = {"docs": n_docs, "runs": n_runs, "bytes": size}
+    row["build_s"] = round(built, 3)
+    row["bytes_per_doc_run"] = size // (n_docs * n_runs)
     if browser:
         row["browser"] = _browser_times(out, n_docs, search)
     return row
