@@ -38,6 +38,7 @@ __all__ = [
     "PairComparison",
     "available_metrics",
     "compare_runs",
+    "flipped_documents",
     "holm",
     "regressions",
     "runs_to_compare",
@@ -131,7 +132,8 @@ def _common_docs(
     return ids
 
 
-def _flipped(a: Sequence[DocScore], b: Sequence[DocScore]) -> list[FlippedDoc]:
+def flipped_documents(a: Sequence[DocScore], b: Sequence[DocScore]) -> list[FlippedDoc]:
+    """Documents whose outcome flipped from A to B (one rule, shared with the report)."""
     per_a = per_document_metrics(counts_matrix(a))
     per_b = per_document_metrics(counts_matrix(b))
     vals, out = (("a", per_a), ("b", per_b)), []
@@ -212,7 +214,7 @@ def compare_runs(
                 run_a=str(a.path),
                 run_b=str(folder.path),
                 metrics=deltas,
-                flipped=_flipped(base, other),
+                flipped=flipped_documents(base, other),
             )
         )
     return Comparison(

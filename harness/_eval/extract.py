@@ -2,8 +2,9 @@
 
 Re-asks replace the failed turn instead of growing the conversation: the model always
 sees [system, user, its last answer, the error], never a pile of earlier failures.
-Truncation (finish_reason "length") and refusals are final and never re-asked: a re-ask
-with the same max_tokens would truncate again. The output-mode ladder is the client's,
+Truncation (finish_reason "length", or an answer ending inside its JSON), oversize answers
+and refusals are final and never re-asked: a re-ask with the same max_tokens would truncate
+again, and one after an oversize answer would send it back. The output-mode ladder is the client's,
 per request: each attempt records the rung its answer came from.
 """
 
@@ -16,7 +17,7 @@ from harness.endpoints.client import CallFailed, CallResult, ChatClient
 from harness.failures import Failure, FailureClass
 from harness.prompts import Prompt
 from harness.runs.records import AttemptRecord, PredictionRecord
-from harness.validation import validate_response
+from harness.validation import validate_answer
 
 __all__ = ["FatalEndpointError", "extract_document", "reask_message"]
 
@@ -47,16 +48,18 @@ class _Verdict:
     final: bool = False
 
 
-def _judge(result: CallResult) -> _Verdict:
+async def _judge(result: CallResult, deadline_s: float) -> _Verdict:
     if result.refusal or result.finish_reason == "content_filter":
         refusal = Failure.of(FailureClass.REFUSAL, result.refusal or "content filtered")
         return _Verdict(failure=refusal, final=True)
     if result.finish_reason == "length":
         cut = f"output cut at max_tokens ({result.completion_tokens} tokens)"
         return _Verdict(failure=Failure.of(FailureClass.TRUNCATED, cut), final=True)
-    validated = validate_response(result.content or "")
+    validated = await validate_answer(result.content or "", deadline_s)
     if validated.extraction is None:
-        return _Verdict(failure=validated.failure)
+        failure = validated.failure
+        assert failure is not None
+        return _Verdict(failure=failure, final=not failure.kind.is_model_output)
     repairs = [str(r) for r in validated.repairs]
     return _Verdict(claims=list(validated.extraction.claims), repairs=repairs)
 
@@ -114,7 +117,7 @@ async def extract_document(
             if exc.fatal:
                 raise FatalEndpointError(record) from exc
             return record
-        verdict = _judge(result)
+        verdict = await _judge(result, client.endpoint.timeout_s)
         attempts.append(_attempt(turn, result, verdict.failure))
         if verdict.failure is None or verdict.final or turn == reask:
             return _record(document, attempts, result, verdict, turn == 0)

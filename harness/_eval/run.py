@@ -18,7 +18,7 @@ from harness._eval.manifest import Tally, finish_manifest, start_manifest
 from harness._eval.score import score_run, score_stopped_run
 from harness.claims import Document
 from harness.corpus import GoldSet, check_gold, documents_hash, load_documents
-from harness.endpoints.cache import ResponseCache
+from harness.endpoints.cache import open_cache
 from harness.endpoints.client import CallFailed, ChatClient
 from harness.errors import EndpointError, UserInputError
 from harness.prompts import Prompt, load_prompt
@@ -161,7 +161,7 @@ async def run_evaluation(
     progress = progress or Silent()
     inputs = inputs or _inputs(config)
     folder, manifest, todo = _open_run(config, inputs, resume, retry_failed)
-    cache = ResponseCache(config.cache_dir) if config.cache_dir else None
+    cache = open_cache(config.cache_dir) if config.cache_dir else None
     client = ChatClient(
         config.endpoint, api_key, config.params, config.output_mode, cache, config.repeat
     )

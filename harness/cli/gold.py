@@ -67,6 +67,7 @@ def agree_command(dir_a: Path, dir_b: Path, docs: Path, threshold: float) -> Non
     click.echo(f"claim_f1: {number(result.claim_f1)}")
     click.echo(f"speaker_agreement (matched pairs): {number(result.speaker_agreement)}")
     click.echo(f"cue_agreement (matched pairs): {number(result.cue_agreement)}")
+    click.echo(f"via_agreement (matched pairs): {number(result.via_agreement)}")
     click.echo(f"speaker_type_kappa: {number(result.speaker_type_kappa)}")
     click.echo(f"quote_type_kappa: {number(result.quote_type_kappa)}")
 

@@ -70,7 +70,8 @@ endpoint_options = _group(
         "--timeout",
         type=click.FloatRange(min=0.1),
         default=None,
-        help="Seconds per HTTP request [default: 600 local, 120 otherwise].",
+        help="Total seconds per HTTP attempt: connect, send and the whole reply "
+        "[default: 600 local, 120 otherwise].",
     ),
     click.option(
         "--max-attempts",

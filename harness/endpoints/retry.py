@@ -1,10 +1,11 @@
 """The one retry layer: transient failures only, exponential backoff with jitter.
 
 The openai client is built with `max_retries=0` so retries never multiply. Transient
-means connection errors, timeouts, 408, 409, 429 and 5xx; a server's `Retry-After` or
-`retry-after-ms` header overrides the backoff. 400/401/403/404/422 are never retried,
-and neither is a 5xx that is really a capability error (llama.cpp answers an unsupported
-`response_format` with HTTP 500), so the output-mode ladder steps down without waste.
+means connection errors, timeouts (the SDK's per read, or the whole attempt's deadline),
+408, 409, 429 and 5xx; a server's `Retry-After` or `retry-after-ms` header overrides the
+backoff. 400/401/403/404/422 are never retried, and neither is a 5xx that is really a
+capability error (llama.cpp answers an unsupported `response_format` with HTTP 500), so
+the output-mode ladder steps down without waste.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from harness.secrets import redact
 
 __all__ = [
     "MAX_RETRY_AFTER_S",
+    "DeadlineExceeded",
     "RetryPolicy",
     "classify",
     "is_capability_error",
@@ -30,6 +32,11 @@ __all__ = [
 
 MAX_RETRY_AFTER_S = 60.0
 _CAPABILITY_MARKERS = ("response_format", "json_schema")
+
+
+class DeadlineExceeded(openai.OpenAIError):
+    """One HTTP attempt outlived its total deadline (`--timeout`); transient, like the
+    SDK's own per-read timeout."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +69,7 @@ def is_capability_error(exc: BaseException) -> bool:
 
 
 def is_transient(exc: BaseException) -> bool:
-    if isinstance(exc, openai.APIConnectionError):  # includes APITimeoutError
+    if isinstance(exc, openai.APIConnectionError | DeadlineExceeded):  # incl. APITimeoutError
         return True
     status = _status(exc)
     if status is None or is_capability_error(exc):
@@ -104,7 +111,7 @@ def classify(exc: openai.OpenAIError, api_key: str | None) -> tuple[Failure, boo
     message = redact(" ".join(str(exc).split()), api_key)
     if isinstance(exc, MalformedReply):
         return Failure.of(FailureClass.SERVER_ERROR, message), False
-    if isinstance(exc, openai.APITimeoutError):
+    if isinstance(exc, openai.APITimeoutError | DeadlineExceeded):
         return Failure.of(FailureClass.TIMEOUT, message or "request timed out"), False
     if isinstance(exc, openai.APIConnectionError):
         cause = exc.__cause__ or exc
