@@ -15,7 +15,13 @@ from harness.cli.display import LiveProgress, print_summary
 from harness.cli.options import cache_options
 from harness.endpoints.cache import default_cache_dir
 from harness.endpoints.local import DEFAULT_CONTEXT, LocalServer, parse_local_model
-from harness.endpoints.settings import Endpoint, OutputMode, SamplingParams
+from harness.endpoints.settings import (
+    Endpoint,
+    HttpClient,
+    OutputMode,
+    SamplingParams,
+    default_http_client,
+)
 from harness.errors import UserInputError
 from harness.runs.folder import new_run_id
 from harness.scoring.document import ScoringConfig
@@ -161,6 +167,12 @@ API_DEFAULTS = Defaults(
     help="Force a structured-output rung instead of probing the endpoint.",
 )
 @click.option(
+    "--http-client",
+    type=click.Choice([c.value for c in HttpClient]),
+    default=None,
+    help="HTTP transport under the openai SDK [default: aiohttp when installed, else httpx].",
+)
+@click.option(
     "--threshold",
     type=click.FloatRange(0, 1),
     default=None,
@@ -218,6 +230,7 @@ async def _run(
     presence_penalty: float | None,
     repeat_penalty: float | None,
     output_mode: str | None,
+    http_client: str | None,
     threshold: float | None,
     n_ctx: int,
     run_id: str | None,
@@ -264,6 +277,7 @@ async def _run(
             backoff_max_s=backoff_max,
             concurrency=concurrency or defaults.concurrency,
             identity=f"local:{local_info['sha256']}:n_ctx={n_ctx}" if local_info else None,
+            http_client=HttpClient(http_client) if http_client else default_http_client(),
         )
         config = RunConfig(
             prompt=prompt,

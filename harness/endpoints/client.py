@@ -23,7 +23,7 @@ from harness.endpoints.cache import CacheKey, ResponseCache
 from harness.endpoints.limiter import AdaptiveLimiter
 from harness.endpoints.reply import ChatReply, MalformedReply, parse_reply
 from harness.endpoints.retry import RetryPolicy, is_capability_error, is_transient
-from harness.endpoints.settings import LADDER, Endpoint, OutputMode, SamplingParams
+from harness.endpoints.settings import LADDER, Endpoint, HttpClient, OutputMode, SamplingParams
 from harness.failures import Failure, FailureClass
 from harness.schemas import strict_extraction_schema
 from harness.secrets import redact
@@ -108,6 +108,11 @@ class ChatClient:
             api_key=self.api_key or "no-key",
             max_retries=0,
             timeout=self.endpoint.timeout_s,
+            http_client=(
+                openai.DefaultAioHttpClient()
+                if self.endpoint.http_client is HttpClient.AIOHTTP
+                else None  # the SDK's default httpx client
+            ),
         )
 
     @property
@@ -288,12 +293,34 @@ def _result(reply: ChatReply, attempts: int, latency: float) -> CallResult:
     )
 
 
+def _socket_error(exc: BaseException) -> OSError | None:
+    """The socket error (not a timeout) under an SDK error, if any.
+
+    The SDK's aiohttp transport reports every aiohttp connection error, a reset or a
+    refused connection too, as a connect *timeout*; the OSError it chains says what
+    really happened, so both transports classify a dropped connection as `transport`.
+    """
+    cause = exc.__cause__
+    while cause is not None:
+        if isinstance(cause, OSError) and not isinstance(cause, TimeoutError):
+            return cause
+        cause = cause.__cause__
+    return None
+
+
+def _named(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
 def _classify(exc: openai.OpenAIError, api_key: str | None) -> tuple[Failure, bool]:
     message = redact(" ".join(str(exc).split()), api_key)
     if isinstance(exc, MalformedReply):
         return Failure.of(FailureClass.SERVER_ERROR, message), False
     if isinstance(exc, openai.APITimeoutError):
-        return Failure.of(FailureClass.TIMEOUT, message or "request timed out"), False
+        broken = _socket_error(exc)
+        if broken is None:
+            return Failure.of(FailureClass.TIMEOUT, message or "request timed out"), False
+        return Failure.of(FailureClass.TRANSPORT, f"Connection error.: {_named(broken)}"), False
     if isinstance(exc, openai.APIConnectionError):
         cause = exc.__cause__ or exc
         return Failure.of(FailureClass.TRANSPORT, f"{message}: {type(cause).__name__}"), False
