@@ -42,11 +42,17 @@ _SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
 
 
 class _Meta(BaseModel):
+    """`<id>.meta.json`. The provenance fields (publisher, reported_from, provenance) are
+    for people reading the corpus, e.g. a non-Wikinews article; they do not reach prompts."""
+
     model_config = ConfigDict(extra="forbid")
     title: str | None = None
     url: str | None = None
     date: str | None = None
     licence: str | None = None
+    publisher: str | None = None
+    reported_from: list[str] = []
+    provenance: str | None = None
 
 
 def check_doc_id(doc_id: str, where: str) -> str:
@@ -95,7 +101,8 @@ def _from_folder(folder: Path) -> list[Document]:
             except ValidationError as exc:
                 raise UserInputError(f"{meta_path}: {_pydantic_where(exc)}") from exc
         doc_id = check_doc_id(path.stem, str(path))
-        documents.append(Document(id=doc_id, text=_read_text(path), **meta.model_dump()))
+        described = meta.model_dump(include={"title", "url", "date", "licence"})
+        documents.append(Document(id=doc_id, text=_read_text(path), **described))
     return documents
 
 

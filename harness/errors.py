@@ -7,9 +7,19 @@ exits 2. Model and server misbehaviour is never raised this way; it is recorded 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
-__all__ = ["EndpointError", "HarnessError", "UserInputError", "json_path"]
+__all__ = ["EndpointError", "HarnessError", "UserInputError", "json_path", "valid_text"]
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def valid_text(text: str) -> str:
+    """`text` with each lone UTF-16 surrogate replaced by U+FFFD. JSON may carry half an
+    emoji (`"\\ud83d"`, a model cut mid-character), which decodes to a str that cannot be
+    written as UTF-8; a server's text passes here before the harness stores it."""
+    return _LONE_SURROGATE.sub("\ufffd", text)
 
 
 def json_path(parts: Iterable[str | int]) -> str:

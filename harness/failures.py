@@ -12,6 +12,8 @@ __all__ = ["Failure", "FailureClass", "Fault"]
 
 from pydantic import BaseModel, ConfigDict
 
+from harness.errors import valid_text
+
 
 class Fault(StrEnum):
     USER = "user"
@@ -27,6 +29,7 @@ class FailureClass(StrEnum):
     REJECTED = "rejected"
     CONTEXT_OVERFLOW = "context_overflow"
     TRUNCATED = "truncated"
+    OVERSIZE = "oversize"
     REFUSAL = "refusal"
     PARSE = "parse"
     SCHEMA = "schema"
@@ -38,7 +41,8 @@ class FailureClass(StrEnum):
 
     @property
     def is_model_output(self) -> bool:
-        """Failures of the answer itself, which a re-ask may fix."""
+        """Failures of the answer itself, which a re-ask may fix. Not `truncated` (the same
+        max_tokens would cut it again) nor `oversize` (the re-ask would send it back)."""
         return self in (FailureClass.PARSE, FailureClass.SCHEMA, FailureClass.VALIDATION)
 
 
@@ -50,6 +54,7 @@ _FAULTS = {
     FailureClass.REJECTED: Fault.USER,
     FailureClass.CONTEXT_OVERFLOW: Fault.USER,
     FailureClass.TRUNCATED: Fault.MODEL,
+    FailureClass.OVERSIZE: Fault.MODEL,
     FailureClass.REFUSAL: Fault.MODEL,
     FailureClass.PARSE: Fault.MODEL,
     FailureClass.SCHEMA: Fault.MODEL,
@@ -67,4 +72,4 @@ class Failure(BaseModel):
 
     @classmethod
     def of(cls, kind: FailureClass, message: str) -> Failure:
-        return cls(kind=kind, fault=kind.fault, message=message[:2000])
+        return cls(kind=kind, fault=kind.fault, message=valid_text(message[:2000]))

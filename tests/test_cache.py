@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
+import logging
+import os
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
+from harness.endpoints.cache import CacheKey, ResponseCache
 from harness.fakes import GoldAnswerer, ScriptedServer
 from tests.conftest import Corpus, RunCli
 
@@ -102,3 +107,26 @@ def test_cache_dir_flag_is_honoured(
     server = scripted_server(GoldAnswerer(corpus.documents, corpus.gold_docs))
     _run(run_cli, server, "c", "--cache-dir", str(tmp_path / "elsewhere"))
     assert (tmp_path / "elsewhere" / "responses.sqlite").exists()
+
+
+def test_cache_corrupted_mid_run_is_set_aside_and_rebuilt(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    cache = ResponseCache(tmp_path)
+    keys = [CacheKey.build("response", n=n) for n in range(300)]
+    for key in keys:
+        cache.put(key, "x" * 4000)
+    cache.close()
+    with (tmp_path / "responses.sqlite").open("r+b") as db:  # pages torn, header intact
+        db.seek(64 * 1024)
+        db.write(os.urandom(512 * 1024))
+    cache = ResponseCache(tmp_path)
+    with caplog.at_level(logging.WARNING, logger="harness.endpoints.cache"):
+        answers = [cache.get(key) for key in keys]  # never raises
+    assert None in answers and cache.misses >= 1
+    (warning,) = caplog.messages
+    assert warning.startswith("warning: response cache ") and "is corrupt" in warning
+    assert len(list(tmp_path.glob("responses.sqlite.corrupt-*"))) == 1
+    cache.put(keys[0], "fresh")  # the rebuilt cache works
+    assert cache.get(keys[0]) == "fresh"
+    cache.close()

@@ -18,13 +18,23 @@ from harness.compare import compare_runs
 from harness.fakes import ChatRequest, GoldAnswerer, Reply, ScriptedServer
 from harness.report import ReportOptions, TextMap, build_report, load_run, locate
 from harness.report.data import load_corpus
+from harness.report.explore import csp_hash
 from harness.runs import RunFolder
 from harness.scoring.text import normalise
 
 REPO = Path(__file__).resolve().parents[1]
 N_DOCS = 8
 INJECTED = "<script>alert(1)</script>"
-SECTIONS = ("verdict", "metrics", "comparison", "heatmap", "attribution", "usage", "documents")
+SECTIONS = (
+    "verdict",
+    "metrics",
+    "comparison",
+    "heatmap",
+    "attribution",
+    "usage",
+    "prompts",
+    "documents",
+)
 
 
 class _Injecting:
@@ -90,7 +100,7 @@ def prices(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def html(runs: list[Path], prices: Path) -> str:
-    return build_report(runs, ReportOptions(prices=prices))
+    return build_report(runs, ReportOptions(prices=prices, prompts_dir=REPO / "prompts"))
 
 
 def _cells(html: str, attr: str) -> dict[tuple[str, str], str]:
@@ -105,7 +115,14 @@ def _cells(html: str, attr: str) -> dict[tuple[str, str], str]:
 def test_sections_and_self_contained(html: str) -> None:
     for section in SECTIONS:
         assert f'<section id="{section}">' in html
-    assert "<script" not in html.lower()
+    # Exactly two scripts: the embedded data and the one script, both allowed by hash.
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html, flags=re.S)
+    assert [attrs for attrs, _ in scripts] == [' type="application/json" id="report-data"', ""]
+    assert html.lower().count("<script") == 2
+    csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]*)"', html)
+    assert csp is not None and "default-src 'none'" in csp.group(1)
+    for _, body in scripts:
+        assert csp_hash(body) in csp.group(1).split("script-src", 1)[1]
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
     assert "<link" not in html and "@import" not in html
     assert "run-A" in html and "run-B" in html
@@ -235,7 +252,7 @@ def test_report_renders_in_headless_chromium(
     assert dom.returncode == 0, dom.stderr[-2000:]
     for section in SECTIONS:
         assert f'id="{section}"' in dom.stdout
-    assert "<svg" in dom.stdout and "<script" not in dom.stdout.lower()
+    assert "<svg" in dom.stdout and dom.stdout.lower().count("<script") == 2
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in dom.stdout
     console = [line for line in dom.stderr.splitlines() if "CONSOLE" in line]
     assert not console, console

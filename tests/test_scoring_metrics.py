@@ -111,12 +111,14 @@ def test_document_a_counts() -> None:
     # matched 0-0, 1-2, 2-3, 4-1; required among them 3; speaker ok for 0, 1, 4 (null=null)
     # -> attributed 3, attributed_required 2 (0 and 1); speaker_type ok 0, 1, 4 -> 3;
     # quote_type ok 0, 2 -> 2; via ok 0, 1, 4 -> 3; cue ok 0, 1, 4 (null=null) -> 3;
+    # innermost relay checked only for G_COST (the one gold chain), lost by pred 2 -> 0 of 1;
     # prediction 3 ungrounded -> 4 of 5.
     assert s.counts == DocCounts(
         n_pred=5, n_pred_grounded=4, n_gold=4, n_gold_required=3, matched=4,
         matched_required=3, attributed=3, attributed_required=2, speaker_type_pairs=4,
         speaker_type_ok=3, quote_type_pairs=4, quote_type_ok=2, via_pairs=4, via_ok=3,
-        cue_pairs=4, cue_ok=3, valid=1, valid_first_attempt=0,
+        via_innermost_pairs=1, via_innermost_ok=0, cue_pairs=4, cue_ok=3, valid=1,
+        valid_first_attempt=0,
     )  # fmt: skip
     assert [(p.predicted, p.gold, p.similarity) for p in s.pairs] == [
         (0, 0, 1.0), (1, 2, 1.0), (2, 3, 0.875), (4, 1, 1.0)
@@ -153,6 +155,20 @@ def test_unannotated_fields_are_not_checked() -> None:
     m = aggregate([s], resamples=50).metrics
     assert (m["quote_type_accuracy"].value, m["quote_type_accuracy"].ci_low) == (None, None)
     assert m["speaker_type_accuracy"].value == 1.0  # 2 ok of 2 pairs
+    assert [p.via_innermost for p in s.pairs] == [None, None]
+
+
+def test_innermost_relay_scores_a_flattened_chain() -> None:
+    # Gold: RT-style nesting, outlet then official; the prediction keeps only the official.
+    chain = ["Bloomberg", "a senior US official"]
+    g = GoldDocument(doc_id="n", claims=[G_COST.model_copy(update={"via": chain})])
+    flat = PRED_A[2].model_copy(update={"via": ["a US official"]})
+    full = PRED_A[2].model_copy(update={"via": ["Bloomberg News", "a senior U.S. official"]})
+    lost = PRED_A[2].model_copy(update={"via": ["Bloomberg"]})
+    got = [score_document("n", TEXT, g, [p]).pairs[0] for p in (flat, full, lost)]
+    assert [(p.via, p.via_innermost) for p in got] == [(False, True), (True, True), (False, False)]
+    v = values([score_document("n", TEXT, g, [p]) for p in (flat, full, lost)], resamples=10)
+    assert (v["via_accuracy"], v["via_innermost_accuracy"]) == (round(1 / 3, 6), round(2 / 3, 6))
 
 
 # --- aggregate: micro and macro ------------------------------------------------------------
@@ -172,6 +188,7 @@ def test_micro_metrics_by_hand() -> None:
     assert v["speaker_type_accuracy"] == 0.8  # (3+1) of (4+1) pairs
     assert v["quote_type_accuracy"] == 0.6  # (2+1) of (4+1)
     assert v["via_accuracy"] == 0.8  # (3+1) of (4+1)
+    assert v["via_innermost_accuracy"] == 0.0  # 0 of 1 pair with a gold chain (A's G_COST)
     assert v["cue_accuracy"] == 0.8  # (3+1) of (4+1)
     assert v["grounding_rate"] == round(5 / 6, 6)  # 5 grounded of 6 predicted
     assert v["schema_valid_rate"] == round(2 / 3, 6)  # A and C valid of 3 documents

@@ -214,4 +214,6 @@ def test_gold_agreement_with_the_second_annotator(repo: Path, run_cli: RunCli) -
     assert float(match.group(1)) >= 0.7
     cue = re.search(r"^cue_agreement \(matched pairs\): ([0-9.]+)$", done.stdout, re.MULTILINE)
     assert cue is not None and float(cue.group(1)) >= 0.7, done.stdout
-    assert "documents: 1 " in done.stdout
+    assert "documents: 2 " in done.stdout  # the seed article and 028 (Aramco)
+    via = re.search(r"^via_agreement \(matched pairs\): ([0-9.]+)$", done.stdout, re.MULTILINE)
+    assert via is not None and float(via.group(1)) >= 0.7, done.stdout

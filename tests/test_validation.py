@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -11,7 +12,7 @@ import pytest
 from harness import validation
 from harness.claims import QuoteType, SpeakerType
 from harness.failures import FailureClass, Fault
-from harness.validation import Repair, validate_response
+from harness.validation import AnswerLimits, Repair, validate_answer, validate_response
 
 CLAIM: dict[str, Any] = {
     "statement": "The bridge will reopen in May.",
@@ -70,7 +71,15 @@ def test_empty_claim_list_is_valid() -> None:
     assert v.extraction is not None and v.extraction.claims == []
 
 
-@pytest.mark.parametrize("raw", ["", "I cannot help with that.", '{"claims": [', "```json\n{\n```"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "",
+        "I cannot help with that.",
+        "```json\n{\n```",  # the fence closed: the model finished, its JSON is wrong
+        '{"claims": [{"statement": "x"]}',
+    ],
+)
 def test_parse_failure(raw: str) -> None:
     v = validate_response(raw)
     assert v.extraction is None and v.repairs == ()
@@ -137,3 +146,100 @@ def test_failure_message_is_capped() -> None:
     long_value = "x" * 5000
     message = _schema_failure({"claims": [{**CLAIM, "quote_type": long_value}]})
     assert len(message) == 2000
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        '{"claims": [',
+        BODY[: len(BODY) // 2],
+        f"```json\n{BODY[:-3]}",
+        f"Here are the claims: {BODY[:60]}",  # cut inside a string
+    ],
+)
+def test_an_answer_that_ends_inside_its_json_is_truncated(raw: str) -> None:
+    v = validate_response(raw)
+    assert v.extraction is None and v.failure is not None
+    assert (v.failure.kind, v.failure.fault) == (FailureClass.TRUNCATED, Fault.MODEL)
+    assert not v.failure.kind.is_model_output  # never re-asked: it would be cut again
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        BODY.replace('"', "'"),  # Python's repr: its inner `[]` is valid JSON, no answer
+        BODY.replace("[]", "None").replace('"via"', "'via'"),
+        '{"claims": [{"statement": "x", "via": []}, True]}',
+        json.dumps({"claims": [CLAIM]}).replace('"indirect"', "indirect"),
+        '[None, {"claims": []}]',
+        '{"claims": []} and also {"claims": [1]}',
+    ],
+)
+def test_garbage_around_a_valid_fragment_is_parse_not_an_empty_answer(raw: str) -> None:
+    v = validate_response(raw)
+    assert v.extraction is None, v.repairs
+    assert v.failure is not None and v.failure.kind is FailureClass.PARSE, v.failure
+    assert v.failure.kind.is_model_output  # re-asked
+
+
+def test_fifty_thousand_deep_nesting_is_oversize_not_a_recursion_error() -> None:
+    raw = '{"claims": ' + "[" * 50_000 + "]" * 50_000 + "}"
+    v = validate_response(raw)
+    assert v.failure is not None and v.failure.kind is FailureClass.OVERSIZE
+    assert v.failure.message == "JSON nested deeper than max_depth=64"
+    assert not v.failure.kind.is_model_output  # the re-ask would send it back
+
+
+def test_twenty_megabytes_of_braces_are_rejected_by_size() -> None:
+    v = validate_response("{" * 20_000_000)
+    assert v.failure is not None and v.failure.kind is FailureClass.OVERSIZE
+    assert v.failure.message == "answer is 20000000 characters, over max_chars=1000000"
+
+
+def test_limits_are_configurable_and_kept_with_the_result() -> None:
+    exact = AnswerLimits(max_chars=len(BODY), max_depth=4)  # {claims: [{via: []}]}
+    v = validate_response(BODY, exact)
+    assert v.failure is None and v.limits == exact
+    over = validate_response(BODY + " ", exact)
+    assert over.failure is not None and over.failure.kind is FailureClass.OVERSIZE
+    assert over.failure.message.endswith(f"over max_chars={len(BODY)}")
+    deep = validate_response(BODY, AnswerLimits(max_depth=3))
+    assert deep.failure is not None and deep.failure.kind is FailureClass.OVERSIZE
+    assert deep.failure.message == "JSON nested deeper than max_depth=3"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        '"' + '\\"' * 300_000,  # escaped quotes: one long unterminated string
+        "```" + " " * 900_000,  # an unclosed fence before much whitespace
+        "[]" * 450_000,
+        '{"a": "' * 140_000,
+        "x" * 999_999,
+    ],
+)
+def test_hostile_text_within_the_size_limit_is_classified(raw: str) -> None:
+    # Each was quadratic or recursive once; the limits keep all of them linear.
+    v = validate_response(raw)
+    assert v.failure is not None
+    assert v.failure.kind in (FailureClass.PARSE, FailureClass.TRUNCATED, FailureClass.OVERSIZE)
+
+
+def test_the_deepest_string_content_does_not_count_as_nesting() -> None:
+    statement = "[" * 500 + "{" * 500
+    v = validate_response(json.dumps({"claims": [{**CLAIM, "statement": statement}]}))
+    assert v.failure is None and v.extraction is not None
+    assert v.extraction.claims[0].statement == statement
+
+
+def test_validate_answer_runs_off_the_event_loop_with_a_deadline() -> None:
+    v = asyncio.run(validate_answer(BODY, deadline_s=30))
+    assert v.failure is None and v.extraction is not None
+    many = json.dumps({"claims": [CLAIM] * 500})  # over the inline size: a worker thread
+    v = asyncio.run(validate_answer(many, deadline_s=30))
+    assert v.extraction is not None and len(v.extraction.claims) == 500
+    slow = AnswerLimits(max_chars=10**9, max_depth=10**9)
+    raw = json.dumps({"claims": [{**CLAIM, "quote_type": "x"}] * 20_000})
+    v = asyncio.run(validate_answer(raw, deadline_s=0.001, limits=slow))
+    assert v.failure is not None and v.failure.kind is FailureClass.OVERSIZE
+    assert "deadline" in v.failure.message

@@ -2,8 +2,9 @@
 
 Re-asks replace the failed turn instead of growing the conversation: the model always
 sees [system, user, its last answer, the error], never a pile of earlier failures.
-Truncation (finish_reason "length") and refusals are final and never re-asked: a re-ask
-with the same max_tokens would truncate again.
+Truncation (finish_reason "length", or an answer ending inside its JSON), oversize answers
+and refusals are final and never re-asked: a re-ask with the same max_tokens would truncate
+again, and one after an oversize answer would send it back.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from harness.endpoints.client import CallFailed, CallResult, ChatClient, ModeUns
 from harness.failures import Failure, FailureClass
 from harness.prompts import Prompt
 from harness.runs.records import AttemptRecord, PredictionRecord
-from harness.validation import validate_response
+from harness.validation import validate_answer
 
 __all__ = ["FatalEndpointError", "extract_document", "reask_message"]
 
@@ -117,7 +118,7 @@ async def extract_document(
         if failure is not None:
             attempt.failure = failure
             return _finish(document, attempts, failure, result, claims=None)
-        validated = validate_response(result.content or "")
+        validated = await validate_answer(result.content or "", client.endpoint.timeout_s)
         if validated.extraction is not None:
             return _finish(
                 document,
@@ -131,6 +132,8 @@ async def extract_document(
         failure = validated.failure
         attempt.failure = failure
         assert failure is not None
+        if not failure.kind.is_model_output:
+            return _finish(document, attempts, failure, result, claims=None)
         messages = [
             *base,
             {"role": "assistant", "content": result.content or ""},

@@ -24,7 +24,7 @@ from harness._eval.config import RunConfig
 from harness._eval.extract import FatalEndpointError, extract_document
 from harness.claims import Document, GoldDocument
 from harness.corpus import GoldSet, check_gold, documents_hash, load_documents
-from harness.endpoints.cache import ResponseCache
+from harness.endpoints.cache import open_cache
 from harness.endpoints.client import CallFailed, ChatClient
 from harness.errors import EndpointError, UserInputError
 from harness.prompts import Prompt, load_prompt
@@ -221,7 +221,7 @@ async def run_evaluation(
         manifest = _new_manifest(config, prompt, run_id, documents, gold)
         todo = list(documents)
     folder.write_manifest(manifest)
-    cache = ResponseCache(config.cache_dir) if config.cache_dir else None
+    cache = open_cache(config.cache_dir) if config.cache_dir else None
     client = ChatClient(
         config.endpoint,
         api_key,

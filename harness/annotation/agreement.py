@@ -2,8 +2,8 @@
 
 Claim F1 is symmetric (2·matched / (n_a + n_b)); speaker agreement counts matched pairs
 whose speakers match under either side's aliases; cue agreement, matched pairs whose cues
-match under the scoring rule; Cohen's kappa corrects speaker_type and quote_type
-agreement on matched pairs for chance.
+match under the scoring rule; via agreement, matched pairs with the same reporting chain;
+Cohen's kappa corrects speaker_type and quote_type agreement on matched pairs for chance.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from harness.corpus import read_gold_file
 from harness.errors import UserInputError
 from harness.scoring.grounding import NormalisedDocument, ground
 from harness.scoring.matching import DEFAULT_MATCH_THRESHOLD, ClaimView, match_claims
-from harness.scoring.speakers import cue_matches, speaker_matches
+from harness.scoring.speakers import cue_matches, speaker_matches, via_matches
 
 __all__ = ["Agreement", "agree", "cohen_kappa"]
 
@@ -44,6 +44,8 @@ class Agreement:
     quote_type_kappa: float | None
     cue_pairs: int = 0
     cue_agree: int = 0
+    via_pairs: int = 0
+    via_agree: int = 0
 
     @property
     def claim_f1(self) -> float:
@@ -58,6 +60,10 @@ class Agreement:
     def cue_agreement(self) -> float | None:
         return self.cue_agree / self.cue_pairs if self.cue_pairs else None
 
+    @property
+    def via_agreement(self) -> float | None:
+        return self.via_agree / self.via_pairs if self.via_pairs else None
+
 
 def _views(gold: GoldDocument, document: NormalisedDocument) -> list[ClaimView]:
     return [ClaimView.of(ground(c.evidence, document), c.statement) for c in gold.claims]
@@ -69,7 +75,7 @@ def agree(
     common = sorted({p.name for p in dir_a.glob("*.json")} & {p.name for p in dir_b.glob("*.json")})
     if not common:
         raise UserInputError(f"{dir_a} and {dir_b}: no gold file names in common")
-    n_a = n_b = matched = speakers = cue_pairs = cues = 0
+    n_a = n_b = matched = speakers = cue_pairs = cues = via_pairs = vias = 0
     types_a: list[str] = []
     types_b: list[str] = []
     quotes_a: list[str] = []
@@ -94,6 +100,9 @@ def agree(
             if GoldField.CUE not in (*a.unannotated, *b.unannotated):
                 cue_pairs += 1
                 cues += cue_matches(cb.cue, ca.cue)
+            if GoldField.VIA not in (*a.unannotated, *b.unannotated):
+                via_pairs += 1
+                vias += via_matches(cb.via, ca.via)
     return Agreement(
         len(common),
         n_a,
@@ -104,4 +113,6 @@ def agree(
         cohen_kappa(quotes_a, quotes_b),
         cue_pairs=cue_pairs,
         cue_agree=cues,
+        via_pairs=via_pairs,
+        via_agree=vias,
     )

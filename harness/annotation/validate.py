@@ -12,6 +12,7 @@ from pathlib import Path
 from harness.claims import GoldDocument, SpeakerType
 from harness.corpus import read_gold_file
 from harness.errors import UserInputError
+from harness.scoring.speaker_names import SpeakerKind, describe_speaker
 from harness.scoring.speakers import normalise_speaker
 from harness.scoring.text import normalise
 
@@ -111,6 +112,27 @@ def _alias_collisions(path: Path, gold: GoldDocument) -> list[GoldProblem]:
     return problems
 
 
+def _role_aliases(path: Path, gold: GoldDocument) -> list[GoldProblem]:
+    """A role noun alone ("the spokesperson") never matches a named speaker when scoring, so
+    listing it as an alias would only mislead the reader of the gold."""
+    problems = []
+    for i, claim in enumerate(gold.claims):
+        if claim.speaker is None or describe_speaker(claim.speaker).kind is not SpeakerKind.NAMED:
+            continue
+        for j, alias in enumerate(claim.speaker_aliases):
+            described = describe_speaker(alias)
+            if described.kind is not SpeakerKind.NAMED and described.generic:
+                problems.append(
+                    GoldProblem(
+                        path,
+                        f"$.claims[{i}].speaker_aliases[{j}]",
+                        f"alias {alias!r} is a role noun alone: it never identifies "
+                        f"{claim.speaker!r} (drop it, or qualify it as the article does)",
+                    )
+                )
+    return problems
+
+
 def validate_gold_folder(gold_dir: Path, docs_dir: Path) -> tuple[int, int, list[GoldProblem]]:
     """(files, claims, problems) for every `*.json` in `gold_dir`."""
     paths = sorted(gold_dir.glob("*.json"))
@@ -134,4 +156,5 @@ def validate_gold_folder(gold_dir: Path, docs_dir: Path) -> tuple[int, int, list
         text = normalise(doc_path.read_text(encoding="utf-8"))
         problems += _claim_problems(path, gold, text)
         problems += _alias_collisions(path, gold)
+        problems += _role_aliases(path, gold)
     return len(paths), n_claims, problems

@@ -61,6 +61,7 @@ def agree_command(dir_a: Path, dir_b: Path, docs: Path, threshold: float) -> Non
     click.echo(f"claim_f1: {result.claim_f1:.3f}")
     click.echo(f"speaker_agreement (matched pairs): {fmt(result.speaker_agreement)}")
     click.echo(f"cue_agreement (matched pairs): {fmt(result.cue_agreement)}")
+    click.echo(f"via_agreement (matched pairs): {fmt(result.via_agreement)}")
     click.echo(f"speaker_type_kappa: {fmt(result.speaker_type_kappa)}")
     click.echo(f"quote_type_kappa: {fmt(result.quote_type_kappa)}")
 

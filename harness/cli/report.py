@@ -14,7 +14,7 @@ _RUN = click.Path(path_type=Path, exists=True, file_okay=False)
 
 
 @click.command("report")
-@click.argument("runs", nargs=-1, required=True, type=_RUN)
+@click.argument("runs", nargs=-1, type=_RUN)
 @click.option(
     "-o",
     "--output",
@@ -44,6 +44,19 @@ _RUN = click.Path(path_type=Path, exists=True, file_okay=False)
 @click.option(
     "--intersection", is_flag=True, help="Compare on the documents all runs have in common."
 )
+@click.option(
+    "--prompts-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("prompts"),
+    show_default=True,
+    help="Where the runs' prompt texts are read from (checked against their hashes).",
+)
+@click.option(
+    "--history",
+    type=_RUN,
+    default=None,
+    help="Instead of RUNs: one row per run in this results folder, with a report for each.",
+)
 def report_command(
     runs: tuple[Path, ...],
     output: Path,
@@ -51,19 +64,37 @@ def report_command(
     docs: Path | None,
     gold: Path | None,
     intersection: bool,
+    prompts_dir: Path,
+    history: Path | None,
 ) -> None:
     """Write an HTML report on RUN [RUN ...]; the first run is the baseline.
 
     Headline metrics with 95% intervals, paired deltas and flipped documents (2+ runs),
     per-document scores, speaker-type confusion, failures, tokens/latency/cost, and every
     document with gold and predicted evidence highlighted. Self-contained: no network.
-    A sweep folder stands for its completed cells, in sweep order.
+    A sweep folder stands for its completed cells, in sweep order. With --history
+    RESULTS_DIR: metrics over time, one row per run, each linked to its own report.
     """
     from harness.compare import runs_to_compare
+    from harness.report import size_warning, write_history
 
+    options = ReportOptions(
+        prices=prices, docs=docs, gold=gold, intersection=intersection, prompts_dir=prompts_dir
+    )
+    if history is not None:
+        if runs:
+            raise click.UsageError("give either RUN folders or --history RESULTS_DIR, not both")
+        rows = write_history(history, output, options)
+        linked = sum(row.link is not None for row in rows)
+        click.echo(f"wrote {output}: {len(rows)} runs, {linked} run reports in {output.stem}-runs/")
+        return
+    if not runs:
+        raise click.UsageError("give at least one RUN folder (or --history RESULTS_DIR)")
     folders, notes = runs_to_compare(runs)
     for note in notes:
         click.echo(note, err=True)
-    options = ReportOptions(prices=prices, docs=docs, gold=gold, intersection=intersection)
-    write_report([folder.path for folder in folders], output, options)
-    click.echo(f"wrote {output}")
+    html = write_report([folder.path for folder in folders], output, options)
+    click.echo(f"wrote {output} ({len(html.encode('utf-8')) / 1e6:.1f} MB)")
+    warning = size_warning(html)
+    if warning:
+        click.echo(warning, err=True)

@@ -120,7 +120,8 @@ API_DEFAULTS = Defaults(
     "--timeout",
     type=click.FloatRange(min=0.1),
     default=None,
-    help="Seconds per HTTP request [default: 600 local, 120 otherwise].",
+    help="Total seconds per HTTP attempt: connect, send and the whole reply "
+    "[default: 600 local, 120 otherwise].",
 )
 @click.option(
     "--max-attempts",

@@ -8,6 +8,7 @@ endpoint, and stepped down again if a real request reports a capability error.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import time
@@ -22,7 +23,12 @@ from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
 from harness.endpoints.cache import CacheKey, ResponseCache
 from harness.endpoints.limiter import AdaptiveLimiter
 from harness.endpoints.reply import ChatReply, MalformedReply, parse_reply
-from harness.endpoints.retry import RetryPolicy, is_capability_error, is_transient
+from harness.endpoints.retry import (
+    DeadlineExceeded,
+    RetryPolicy,
+    is_capability_error,
+    is_transient,
+)
 from harness.endpoints.settings import LADDER, Endpoint, HttpClient, OutputMode, SamplingParams
 from harness.failures import Failure, FailureClass
 from harness.schemas import strict_extraction_schema
@@ -255,12 +261,19 @@ class ChatClient:
         return _result(reply, attempts, time.perf_counter() - started)
 
     async def _post(self, body: dict[str, Any]) -> ChatReply:
-        """POST the body through the SDK (auth, base URL, timeouts, status errors) and
-        take back the decoded JSON: the SDK's request transform and response model are
-        skipped, the harness validates the few fields it reads (see `reply.py`)."""
+        """POST the body through the SDK (auth, base URL, status errors) and take back the
+        decoded JSON: the SDK's request transform and response model are skipped, the
+        harness validates the few fields it reads (see `reply.py`).
+
+        `timeout_s` bounds the whole attempt (connect, send, every byte of the body): the
+        SDK's timeout is per read, so a server trickling a byte a second never hits it."""
+        timeout_s = self.endpoint.timeout_s
         try:
-            data = await self._client.post("/chat/completions", cast_to=object, body=body)
-        except ValueError as exc:  # a JSON content type with a body that is not JSON
+            async with asyncio.timeout(timeout_s):
+                data = await self._client.post("/chat/completions", cast_to=object, body=body)
+        except TimeoutError as exc:
+            raise DeadlineExceeded(f"no complete reply within {timeout_s:g} s") from exc
+        except (ValueError, RecursionError) as exc:  # a JSON content type, a body not JSON
             raise MalformedReply(f"reply is not valid JSON: {exc}") from exc
         return parse_reply(data)
 
@@ -316,7 +329,7 @@ def _classify(exc: openai.OpenAIError, api_key: str | None) -> tuple[Failure, bo
     message = redact(" ".join(str(exc).split()), api_key)
     if isinstance(exc, MalformedReply):
         return Failure.of(FailureClass.SERVER_ERROR, message), False
-    if isinstance(exc, openai.APITimeoutError):
+    if isinstance(exc, openai.APITimeoutError | DeadlineExceeded):
         broken = _socket_error(exc)
         if broken is None:
             return Failure.of(FailureClass.TIMEOUT, message or "request timed out"), False

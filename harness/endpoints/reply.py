@@ -10,10 +10,13 @@ becomes a classified `server_error` naming what was wrong, not a crash.
 
 from __future__ import annotations
 
-import openai
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+import json
+from typing import Annotated
 
-from harness.errors import json_path
+import openai
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+
+from harness.errors import json_path, valid_text
 
 __all__ = ["ChatReply", "MalformedReply", "parse_reply"]
 
@@ -22,9 +25,13 @@ class MalformedReply(openai.OpenAIError):
     """A 2xx answer that is not a chat completion: the server's fault, not retried."""
 
 
+# Every string a reply brings that the harness stores (see `valid_text`).
+_Text = Annotated[str, AfterValidator(valid_text)]
+
+
 class _Message(BaseModel):
-    content: str | None = None
-    refusal: str | None = None
+    content: _Text | None = None
+    refusal: _Text | None = None
 
 
 class _Choice(BaseModel):
@@ -43,15 +50,26 @@ class ChatReply(BaseModel):
     model_config = ConfigDict(extra="ignore")
     choices: list[_Choice] = Field(min_length=1)
     usage: _Usage | None = None
-    model: str | None = None
+    model: _Text | None = None
 
     @property
     def first(self) -> _Choice:
         return self.choices[0]
 
 
+def _decode_text(data: str) -> object:
+    """The SDK hands back the text of a body not labelled JSON; some proxies label a real
+    completion `text/plain`, and its tokens are paid for, so a JSON text is read anyway."""
+    try:
+        return json.loads(data)
+    except (ValueError, RecursionError):
+        return data
+
+
 def parse_reply(data: object) -> ChatReply:
     """Validate the decoded body; `MalformedReply` says which field is wrong."""
+    if isinstance(data, str) and data.lstrip().startswith("{"):
+        data = _decode_text(data)
     if not isinstance(data, dict):
         shown = data if isinstance(data, str) else type(data).__name__
         raise MalformedReply(f"reply is not a JSON object: {str(shown)[:80]!r}")

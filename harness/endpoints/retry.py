@@ -1,10 +1,11 @@
 """The one retry layer: transient failures only, exponential backoff with jitter.
 
 The openai client is built with `max_retries=0` so retries never multiply. Transient
-means connection errors, timeouts, 408, 409, 429 and 5xx; a server's `Retry-After` or
-`retry-after-ms` header overrides the backoff. 400/401/403/404/422 are never retried,
-and neither is a 5xx that is really a capability error (llama.cpp answers an unsupported
-`response_format` with HTTP 500), so the output-mode ladder steps down without waste.
+means connection errors, timeouts (the SDK's per read, or the whole attempt's deadline),
+408, 409, 429 and 5xx; a server's `Retry-After` or `retry-after-ms` header overrides the
+backoff. 400/401/403/404/422 are never retried, and neither is a 5xx that is really a
+capability error (llama.cpp answers an unsupported `response_format` with HTTP 500), so
+the output-mode ladder steps down without waste.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from tenacity import RetryCallState
 
 __all__ = [
     "MAX_RETRY_AFTER_S",
+    "DeadlineExceeded",
     "RetryPolicy",
     "is_capability_error",
     "is_transient",
@@ -25,6 +27,11 @@ __all__ = [
 
 MAX_RETRY_AFTER_S = 60.0
 _CAPABILITY_MARKERS = ("response_format", "json_schema")
+
+
+class DeadlineExceeded(openai.OpenAIError):
+    """One HTTP attempt outlived its total deadline (`--timeout`); transient, like the
+    SDK's own per-read timeout."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +64,7 @@ def is_capability_error(exc: BaseException) -> bool:
 
 
 def is_transient(exc: BaseException) -> bool:
-    if isinstance(exc, openai.APIConnectionError):  # includes APITimeoutError
+    if isinstance(exc, openai.APIConnectionError | DeadlineExceeded):  # incl. APITimeoutError
         return True
     status = _status(exc)
     if status is None or is_capability_error(exc):

@@ -63,7 +63,9 @@ class Endpoint(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     base_url: str
     model: str
-    timeout_s: float = Field(120.0, gt=0)
+    timeout_s: float = Field(
+        120.0, gt=0, description="total deadline of one HTTP attempt, the whole reply read"
+    )
     concurrency: int = Field(4, ge=1)
     max_attempts: int = Field(4, ge=1)
     backoff_max_s: float = Field(20.0, ge=0, description="cap of one backoff sleep")

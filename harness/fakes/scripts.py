@@ -3,7 +3,7 @@
 `GoldAnswerer` recognises which document a request is about (its text is in the user
 message) and replies with that document's gold claims, so a perfect model can be
 simulated against any corpus; `transform` turns the perfect answer into a fenced,
-prose-wrapped, truncated, empty or wrong-speaker one.
+prose-wrapped, truncated, empty or wrong-speaker one, or a hostile one (`hostile.py`).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from harness.claims import Claim, Document, GoldDocument
+from harness.fakes.hostile import HOSTILE
 from harness.fakes.server import ChatRequest, Reply
 
 __all__ = ["TRANSFORMS", "GoldAnswerer", "gold_extraction_json"]
@@ -40,9 +41,10 @@ TRANSFORMS: dict[str, Callable[[str], Reply]] = {
     "empty": lambda a: Reply(content='{"claims": []}'),
     "wrong_speakers": lambda a: Reply(content=_wrong_speakers(a)),
     "truncated": lambda a: Reply(content=a[: len(a) // 2], finish_reason="length"),
-    "invalid": lambda a: Reply(content='{"claims": [{"statement": "x"'),
+    "invalid": lambda a: Reply(content='{"claims": [{"statement": "x"]}'),
     "schema_error": lambda a: Reply(content='{"claims": [{"statement": 3}]}'),
     "refusal": lambda a: Reply(content=None, refusal="I cannot help with that."),
+    **HOSTILE,
 }
 
 

@@ -2,8 +2,8 @@
 
 It speaks real HTTP (stdlib ThreadingHTTPServer, keep-alive), so the harness is tested
 through the real openai client, retries and all. A *script* decides each reply: a normal
-answer, an HTTP error with headers, a hang, a dropped connection, or arbitrary bytes.
-Every request is logged so tests can count attempts exactly.
+answer, an HTTP error with headers, a hang, a body trickled byte by byte, a dropped
+connection, or arbitrary bytes. Every request is logged so tests can count attempts exactly.
 """
 
 from __future__ import annotations
@@ -55,6 +55,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     error_message: str = "scripted error"
     hang_s: float = 0.0
+    trickle_s: float = 0.0  # send the body one byte every trickle_s seconds
     reset: bool = False
     raw_body: bytes | None = None
     refusal: str | None = None
@@ -92,7 +93,13 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         return
 
-    def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+    def _send(
+        self,
+        status: int,
+        body: bytes,
+        headers: dict[str, str] | None = None,
+        trickle_s: float = 0.0,
+    ) -> None:
         headers = headers or {}
         self.send_response(status)
         if not any(name.lower() == "content-type" for name in headers):
@@ -101,7 +108,13 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in headers.items():
             self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(body)
+        if not trickle_s:
+            self.wfile.write(body)
+            return
+        for index in range(len(body)):  # until the client gives up (a ConnectionError)
+            self.wfile.write(body[index : index + 1])
+            self.wfile.flush()
+            time.sleep(trickle_s)
 
     def do_GET(self) -> None:
         if self.path.rstrip("/").endswith("/models"):
@@ -143,7 +156,7 @@ class _Handler(BaseHTTPRequestHandler):
             error = {"error": {"message": reply.error_message, "type": "scripted"}}
             self._send(reply.status, json.dumps(error).encode(), reply.headers)
         else:
-            self._send(200, _completion_body(request, reply), reply.headers)
+            self._send(200, _completion_body(request, reply), reply.headers, reply.trickle_s)
 
 
 class _Server(ThreadingHTTPServer):

@@ -13,7 +13,7 @@ from html import escape
 
 from markupsafe import Markup
 
-__all__ = ["PALETTE", "Interval", "ci_chart", "delta_chart", "heat_style"]
+__all__ = ["PALETTE", "Interval", "ci_chart", "delta_chart", "heat_style", "history_chart"]
 
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2")
 _FONT = 'font-family="system-ui, sans-serif" font-size="12"'
@@ -152,3 +152,46 @@ def heat_style(value: float | None) -> str:
     v = min(max(value, 0.0), 1.0)
     hue = int(120 * v)
     return f"background:hsl({hue},70%,{78 if 0.2 < v < 0.8 else 72}%)"
+
+
+def history_chart(name: str, points: Sequence[Interval]) -> Markup:
+    """One metric over time: a dot and vertical whisker per run, oldest on the left."""
+    left, top, plot_h, step = 48, 10, 160, 34
+    width = left + step * max(len(points), 1) + 20
+    bottom = top + plot_h
+
+    def y_of(v: float) -> float:
+        return bottom - min(max(v, 0.0), 1.0) * plot_h
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="{width}" '
+        f'height="{bottom + 40}" role="img" {_FONT}><title>{escape(name)}</title>'
+    ]
+    for t in (0.0, 0.25, 0.5, 0.75, 1.0):
+        y = y_of(t)
+        parts.append(
+            f'<line x1="{left}" y1="{y:.1f}" x2="{width - 10}" y2="{y:.1f}" stroke="#ddd"/>'
+            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#555">{t:.2f}</text>'
+        )
+    line = []
+    for k, item in enumerate(points):
+        x = left + step * k + step / 2
+        color = escape(item.color, quote=True)
+        title = escape(f"{item.label}: {_fmt(item.value)} [{_fmt(item.low)}, {_fmt(item.high)}]")
+        parts.append(f"<g><title>{title}</title>")
+        if item.low is not None and item.high is not None:
+            parts.append(
+                f'<line x1="{x:.1f}" y1="{y_of(item.low):.1f}" x2="{x:.1f}" '
+                f'y2="{y_of(item.high):.1f}" stroke="{color}" stroke-width="2"/>'
+            )
+        if item.value is not None:
+            line.append(f"{x:.1f},{y_of(item.value):.1f}")
+            parts.append(f'<circle cx="{x:.1f}" cy="{y_of(item.value):.1f}" r="4" fill="{color}"/>')
+        parts.append(
+            f'<text x="{x:.1f}" y="{bottom + 16}" text-anchor="middle" fill="#555">{k + 1}</text>'
+            "</g>"
+        )
+    if len(line) > 1:
+        parts.insert(1, f'<polyline points="{" ".join(line)}" fill="none" stroke="#8c959f"/>')
+    parts.append("</svg>")
+    return Markup("".join(parts))

@@ -19,7 +19,7 @@ from harness.claims import Document, GoldDocument, SpeakerType
 from harness.corpus import gold_hash, load_documents, load_gold
 from harness.errors import HarnessError, UserInputError
 from harness.runs import Manifest, PredictionRecord, RunFolder
-from harness.scoring.document import DocScore
+from harness.scoring.document import DocScore, ScoringConfig
 from harness.scoring.metrics import Metrics, counts_matrix, per_document_metrics
 
 __all__ = [
@@ -125,6 +125,11 @@ class RunData:
     @property
     def name(self) -> str:
         return self.path.name
+
+    @property
+    def threshold(self) -> float:
+        """The fuzzy grounding threshold this run was scored with (highlights must agree)."""
+        return ScoringConfig.model_validate(self.manifest.scoring).fuzzy_threshold
 
     def gold_for(self, doc_id: str) -> GoldDocument | None:
         """The gold of a document, only if it is the gold the scores were computed with."""

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from harness.scoring.grounding import NormalisedDocument, ground
 from harness.scoring.text import normalise
 
-__all__ = ["Segment", "TextMap", "locate", "segments"]
+__all__ = ["Segment", "TextMap", "evidence_spans", "locate", "segments"]
 
 _QUOTES = "'\u2018\u2019\u201a\u201b\u2032`"
 _DQUOTES = '"\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb'
@@ -103,6 +103,18 @@ def locate(evidence: str, text: TextMap, threshold: float) -> tuple[int, int] | 
     pattern = _pattern(evidence)
     match = pattern.search(text.raw) if pattern else None
     return (match.start(), match.end()) if match else None
+
+
+def evidence_spans(
+    evidences: Sequence[str], text: TextMap, threshold: float, skip: frozenset[int] = frozenset()
+) -> dict[int, tuple[int, int]]:
+    """Raw-text span of every evidence that grounds (index -> span); indices in `skip`
+    (evidence the scorer found ungrounded) are left out so a highlight never contradicts it."""
+    spans = {}
+    for i, evidence in enumerate(evidences):
+        if i not in skip and (span := locate(evidence, text, threshold)) is not None:
+            spans[i] = span
+    return spans
 
 
 @dataclass(frozen=True)

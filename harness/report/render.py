@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from harness import __version__
 from harness.compare import DEFAULT_COMPARE_METRICS, Comparison, compare_runs
@@ -24,11 +26,29 @@ from harness.report.data import (
     load_prices,
     load_run,
 )
+from harness.report.explore import csp_hash, embed_json, explore_data
+from harness.report.prompt_texts import prompt_diffs, prompt_texts
 from harness.report.views import doc_views, verdicts
 from harness.runs import RunFolder, write_atomic
 from harness.scoring.metrics import HEADLINE_METRICS, METRIC_ORDER
 
-__all__ = ["METRIC_ORDER", "ReportOptions", "build_report", "write_report"]
+__all__ = [
+    "METRIC_ORDER",
+    "SIZE_WARNING_BYTES",
+    "STATIC_DOCS",
+    "ReportOptions",
+    "build_report",
+    "environment",
+    "size_warning",
+    "write_report",
+]
+
+# Document-runs rendered as HTML for readers without JavaScript (at least 10 documents);
+# the rest live only in the embedded JSON, so the file grows by the data, not by markup.
+STATIC_DOCS = 200
+# Above this a report opens slowly (parsing the data alone takes seconds) and many mail
+# and CI artefact viewers refuse it; measured by bench/report_size.py.
+SIZE_WARNING_BYTES = 40_000_000
 
 
 @dataclass(frozen=True)
@@ -37,9 +57,11 @@ class ReportOptions:
     docs: Path | None = None
     gold: Path | None = None
     intersection: bool = False
+    prompts_dir: Path = Path("prompts")
 
 
-def _environment() -> jinja2.Environment:
+def environment() -> jinja2.Environment:
+    """The report templates' environment: autoescaped, strict, with the number filters."""
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("harness.report", "templates"),
         autoescape=True,
@@ -120,6 +142,21 @@ def _fault(kind: str) -> str:
         return "-"  # not_run
 
 
+def _script() -> str:
+    return (resources.files("harness.report") / "templates" / "report.js").read_text("utf-8")
+
+
+def size_warning(html: str) -> str | None:
+    """A one-line warning when the report is too big for a browser to open comfortably."""
+    size = len(html.encode("utf-8"))
+    if size <= SIZE_WARNING_BYTES:
+        return None
+    return (
+        f"warning: the report is {size / 1e6:.0f} MB (over {SIZE_WARNING_BYTES / 1e6:.0f} MB); "
+        "browsers open it slowly: report fewer runs, or split the documents"
+    )
+
+
 def build_report(paths: Sequence[Path], options: ReportOptions | None = None) -> str:
     """The HTML text of the report on `paths` (the first run is the baseline)."""
     options = options or ReportOptions()
@@ -149,6 +186,10 @@ def build_report(paths: Sequence[Path], options: ReportOptions | None = None) ->
     failures = {r.label: r.metrics.failures for r in runs}
     names = _metric_names(runs)
     failure_kinds = sorted({k for r in runs for k in r.metrics.failures})
+    order = list(dict.fromkeys(d for r in runs for d in r.scores))
+    script = _script()
+    data = embed_json(explore_data(runs, order))
+    texts = prompt_texts(runs, options.prompts_dir)
     context = {
         "version": __version__,
         "generated": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -163,13 +204,22 @@ def build_report(paths: Sequence[Path], options: ReportOptions | None = None) ->
         "verdicts": verdicts(comparison, labels, failures) if comparison else [],
         "delta_charts": _delta_charts(comparison) if comparison else [],
         "doc_metrics": DOC_METRICS,
-        "docs": doc_views(runs),
+        "docs": doc_views(runs, order[: max(10, STATIC_DOCS // len(runs))]),
+        "n_docs": len(order),
+        "prompts": texts,
+        "prompt_diffs": prompt_diffs(texts),
+        "data": data,
+        "script": Markup(script),
+        "script_sources": Markup(" ".join(csp_hash(t) for t in (script, str(data)))),
         "speaker_types": SPEAKER_TYPES,
         "failure_kinds": [(k, _fault(k)) for k in failure_kinds],
         "prices": prices is not None,
     }
-    return _environment().get_template("report.html.j2").render(context)
+    return environment().get_template("report.html.j2").render(context)
 
 
-def write_report(paths: Sequence[Path], out: Path, options: ReportOptions | None = None) -> None:
-    write_atomic(out, build_report(paths, options))
+def write_report(paths: Sequence[Path], out: Path, options: ReportOptions | None = None) -> str:
+    """Write the report to `out`; returns its text (the CLI reports its size)."""
+    html = build_report(paths, options)
+    write_atomic(out, html)
+    return html

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from harness.claims import Claim, GoldClaim
 from harness.compare import Comparison, FlippedDoc, PairComparison
 from harness.report.data import RunData
-from harness.report.highlight import Segment, TextMap, locate, segments
-from harness.scoring.document import ScoringConfig
+from harness.report.highlight import Segment, TextMap, evidence_spans, segments
 
 __all__ = ["DocRunView", "DocView", "PairView", "Verdict", "doc_views", "verdicts"]
 
@@ -166,27 +166,19 @@ def _doc_run(run: RunData, doc_id: str) -> DocRunView:
         for p in score.pairs
     ]
     if document is not None:
-        threshold = ScoringConfig.model_validate(run.manifest.scoring).fuzzy_threshold
         text = TextMap(document.text)
-        gold_spans = [
-            (i, s) for i, c in enumerate(gold.claims) if (s := locate(c.evidence, text, threshold))
-        ]
-        pred_spans = [
-            (i, s)
-            for i, c in enumerate(claims)
-            if i not in ungrounded and (s := locate(c.evidence, text, threshold))
-        ]
-        view.segments = segments(document.text, gold_spans, pred_spans)
+        gold_spans = evidence_spans([c.evidence for c in gold.claims], text, run.threshold)
+        pred_spans = evidence_spans(
+            [c.evidence for c in claims], text, run.threshold, frozenset(ungrounded)
+        )
+        view.segments = segments(document.text, list(gold_spans.items()), list(pred_spans.items()))
     return view
 
 
-def doc_views(runs: list[RunData]) -> list[DocView]:
-    """One view per scored document (baseline order first), with every run's side."""
-    order: dict[str, None] = {}
-    for run in runs:
-        order.update(dict.fromkeys(run.scores))
+def doc_views(runs: list[RunData], doc_ids: Sequence[str]) -> list[DocView]:
+    """One view per document in `doc_ids`, with every run's side."""
     out = []
-    for doc_id in order:
+    for doc_id in doc_ids:
         document = next(
             (r.corpus.documents[doc_id] for r in runs if doc_id in r.corpus.documents), None
         )

@@ -14,7 +14,12 @@ from pydantic import BaseModel, ConfigDict
 from harness.claims import Claim, GoldDocument, GoldField
 from harness.scoring.grounding import DEFAULT_FUZZY_THRESHOLD, NormalisedDocument, ground
 from harness.scoring.matching import DEFAULT_MATCH_THRESHOLD, ClaimView, match_claims
-from harness.scoring.speakers import cue_matches, speaker_matches, via_matches
+from harness.scoring.speakers import (
+    cue_matches,
+    speaker_matches,
+    via_innermost_matches,
+    via_matches,
+)
 
 __all__ = ["DocCounts", "DocScore", "MatchedPair", "ScoringConfig", "score_document"]
 
@@ -38,6 +43,8 @@ class MatchedPair(BaseModel):
     quote_type: bool | None
     via: bool | None
     cue: bool | None = None  # absent from scores written before cues were scored
+    # None unless the gold has a reporting chain (or via is unannotated); absent before issue 12.
+    via_innermost: bool | None = None
 
 
 class DocCounts(BaseModel):
@@ -58,6 +65,8 @@ class DocCounts(BaseModel):
     quote_type_ok: int = 0
     via_pairs: int = 0
     via_ok: int = 0
+    via_innermost_pairs: int = 0
+    via_innermost_ok: int = 0
     cue_pairs: int = 0
     cue_ok: int = 0
     valid: int = 0
@@ -113,6 +122,9 @@ def score_document(
                 speaker_type=_check(GoldField.SPEAKER_TYPE, gold, p.speaker_type == g.speaker_type),
                 quote_type=_check(GoldField.QUOTE_TYPE, gold, p.quote_type == g.quote_type),
                 via=_check(GoldField.VIA, gold, via_matches(p.via, g.via)),
+                via_innermost=None
+                if GoldField.VIA in gold.unannotated
+                else via_innermost_matches(p.via, g.via),
                 cue=_check(GoldField.CUE, gold, cue_matches(p.cue, g.cue)),
             )
         )
@@ -133,6 +145,8 @@ def score_document(
         quote_type_ok=sum(p.quote_type is True for p in pairs),
         via_pairs=sum(p.via is not None for p in pairs),
         via_ok=sum(p.via is True for p in pairs),
+        via_innermost_pairs=sum(p.via_innermost is not None for p in pairs),
+        via_innermost_ok=sum(p.via_innermost is True for p in pairs),
         cue_pairs=sum(p.cue is not None for p in pairs),
         cue_ok=sum(p.cue is True for p in pairs),
         valid=int(failure is None),

@@ -73,7 +73,7 @@ def _metrics_from(
         r = _ratio(tp_gold, n_req, empty_recall)
         out[f"{prefix}_precision"], out[f"{prefix}_recall"], out[f"{prefix}_f1"] = p, r, _f1(p, r)
     out["speaker_accuracy"] = _ratio(_col(s, "attributed"), matched, empty_accuracy)
-    for name in ("speaker_type", "quote_type", "via", "cue"):
+    for name in ("speaker_type", "quote_type", "via", "via_innermost", "cue"):
         out[f"{name}_accuracy"] = _ratio(
             _col(s, f"{name}_ok"), _col(s, f"{name}_pairs"), empty_accuracy
         )
@@ -116,6 +116,7 @@ METRIC_ORDER = (
     "speaker_type_accuracy",
     "quote_type_accuracy",
     "via_accuracy",
+    "via_innermost_accuracy",
     "cue_accuracy",
     "grounding_rate",
     "schema_valid_rate",
