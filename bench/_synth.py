@@ -123,12 +123,13 @@ def completion_body(model: str, content: str) -> bytes:
 class RawServer:
     """A minimal keep-alive HTTP/1.1 server on asyncio (own thread, own loop).
 
-    Answers every POST with the same fixed completion; no JSON parsing of the request,
-    no request log; counts the requests it answered (`requests`). Used to check whether
+    Answers every POST with the same fixed completion, `latency_s` after reading it (a
+    model's think time: requests in flight overlap); no JSON parsing of the request, no
+    request log; counts the requests it answered (`requests`). Used to check whether
     ScriptedServer is the bottleneck.
     """
 
-    def __init__(self, content: str = FIXED_REPLY, port: int = 0) -> None:
+    def __init__(self, content: str = FIXED_REPLY, port: int = 0, latency_s: float = 0.0) -> None:
         body = completion_body("bench", content)
         self._response = (
             b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
@@ -140,6 +141,7 @@ class RawServer:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server: asyncio.Server | None = None
         self.port = port
+        self.latency_s = latency_s
         self.requests = 0  # POSTs answered (read from other threads: a plain int is fine)
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -157,6 +159,8 @@ class RawServer:
                         length = int(line[15:].strip())
                 if length:
                     await reader.readexactly(length)
+                if self.latency_s:
+                    await asyncio.sleep(self.latency_s)
                 self.requests += 1
                 writer.write(self._response)
                 await writer.drain()
@@ -194,14 +198,14 @@ class RawServerProcess:
     """RawServer in its own process (`python bench/_synth.py serve`), so the server does
     not share the client's interpreter and GIL, as a real server would not."""
 
-    def __init__(self) -> None:
+    def __init__(self, latency_s: float = 0.0) -> None:
         self._process: subprocess.Popen[str] | None = None
+        self.latency_s = latency_s
         self.base_url = ""
 
     def __enter__(self) -> RawServerProcess:
-        self._process = subprocess.Popen(
-            [sys.executable, __file__, "serve"], stdout=subprocess.PIPE, text=True
-        )
+        argv = [sys.executable, __file__, "serve", "--latency-ms", str(self.latency_s * 1000)]
+        self._process = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
         assert self._process.stdout is not None
         self.base_url = self._process.stdout.readline().strip()
         if not self.base_url.startswith("http://"):
@@ -214,9 +218,9 @@ class RawServerProcess:
             self._process.wait(10)
 
 
-def serve_forever(port: int) -> None:
-    """Foreground RawServer: a zero-latency loopback endpoint any client can be pointed at."""
-    server = RawServer(port=port)
+def serve_forever(port: int, latency_s: float = 0.0) -> None:
+    """Foreground RawServer: a loopback endpoint any client can be pointed at."""
+    server = RawServer(port=port, latency_s=latency_s)
     with server:
         print(server.base_url, flush=True)
         with contextlib.suppress(KeyboardInterrupt):
@@ -237,9 +241,11 @@ def write_json(name: str, data: dict[str, Any]) -> Path:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(
-        description="serve: a zero-latency OpenAI-compatible loopback server answering every "
-        "POST with one fixed valid extraction (prints its base URL)"
+        description="serve: an OpenAI-compatible loopback server answering every POST with "
+        "one fixed valid extraction, after --latency-ms (prints its base URL)"
     )
     parser.add_argument("command", choices=["serve"])
     parser.add_argument("--port", type=int, default=0)
-    serve_forever(parser.parse_args().port)
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="think time per request")
+    args = parser.parse_args()
+    serve_forever(args.port, args.latency_ms / 1000)

@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from harness.endpoints.local import DEFAULT_CONTEXT
-from harness.endpoints.settings import OutputMode
+from harness.endpoints.settings import HttpClient, OutputMode
 
 __all__ = [
     "CacheOptions",
@@ -43,6 +43,7 @@ class EndpointOptions(_Group):
     max_attempts: int = Field(4, ge=1)
     backoff_max: float = Field(20.0, ge=0)
     n_ctx: int = Field(DEFAULT_CONTEXT, ge=512)
+    http_client: HttpClient | None = Field(None, description="None: aiohttp where installed")
 
 
 class SamplingOptions(_Group):

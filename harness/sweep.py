@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from harness.endpoints.settings import Kind, SamplingParams, kind_of
+from harness.endpoints.settings import HttpClient, Kind, SamplingParams, kind_of
 
 __all__ = ["Cell", "EndpointSpec", "Override", "ParamGrid", "SweepFile"]
 
@@ -60,6 +60,9 @@ class EndpointSpec(BaseModel):
     )
     n_ctx: Annotated[int, Field(ge=512)] | None = Field(
         None, description="context window of a local model [default: 8192]"
+    )
+    http_client: HttpClient | None = Field(
+        None, description="the SDK's HTTP transport [default: aiohttp where installed]"
     )
     params: ParamGrid = Field(ParamGrid(), description="overrides the sweep's params")
 

@@ -4,15 +4,21 @@ Every fault is chosen by document (index modulo 50), so the failure class of eac
 document and the exact number of HTTP requests the server must see follow from the
 retry policy alone: max_attempts for a persistent transient fault, 2 for a fault on the
 first attempt only, 1 for a non-transient one, and +1 for each re-ask.
+
+Every test runs once per HTTP transport under the SDK (aiohttp, the default, and httpx):
+the failure classes, request counts, Retry-After and exit codes must not depend on it.
 """
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import pytest
 
 from harness.claims import GoldClaim, GoldDocument, QuoteType, SpeakerType
 from harness.corpus import load_documents, load_gold
@@ -61,6 +67,12 @@ MALFORMED_MESSAGE = {
     "not_completion": "reply is not a chat completion: $.choices: Input should be a valid list",
     "error_200": "reply is an error, not a completion: model overloaded",
 }
+
+
+@pytest.fixture(params=["aiohttp", "httpx"])
+def http_client(request: pytest.FixtureRequest) -> list[str]:
+    """`--http-client NAME` for `harness run`, once per transport."""
+    return ["--http-client", request.param]
 
 
 def fault_of(index: int) -> str:
@@ -163,6 +175,7 @@ def test_two_hundred_documents_through_faults(
     corpus: Corpus,
     run_cli: RunCli,
     scripted_server: Start,
+    http_client: list[str],
 ) -> None:
     docs, gold, ids = make_corpus(tmp_path, N_DOCS)
     index = {doc_id: i for i, doc_id in enumerate(ids)}
@@ -175,6 +188,7 @@ def test_two_hundred_documents_through_faults(
         *("--docs", str(docs), "--gold", str(gold), "--concurrency", "8"),
         *("--timeout", str(TIMEOUT_S), "--max-attempts", str(MAX_ATTEMPTS)),
         *("--backoff-max", "0.02"),
+        *http_client,
     )
     assert done.returncode == 0, done.stderr
     run = corpus.results / "faults"
@@ -214,7 +228,7 @@ def test_two_hundred_documents_through_faults(
 
 
 def test_401_mid_run_stops_with_exit_3_and_keeps_predictions(
-    corpus: Corpus, run_cli: RunCli, scripted_server: Start
+    corpus: Corpus, run_cli: RunCli, scripted_server: Start, http_client: list[str]
 ) -> None:
     answerer = GoldAnswerer(corpus.documents, corpus.gold_docs)
     revoked_after = 2  # the key is revoked after two documents were answered
@@ -226,7 +240,7 @@ def test_401_mid_run_stops_with_exit_3_and_keeps_predictions(
         return answerer(request)
 
     server = scripted_server(script)
-    done = run_cli.run_against(server.base_url, "r401", "--concurrency", "1")
+    done = run_cli.run_against(server.base_url, "r401", "--concurrency", "1", *http_client)
     assert done.returncode == 3, done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "401" in lines[0] and "rejected" in lines[0], done.stderr
@@ -240,10 +254,10 @@ def test_401_mid_run_stops_with_exit_3_and_keeps_predictions(
 
 
 def test_401_on_the_probe_is_one_line_and_exit_3(
-    corpus: Corpus, run_cli: RunCli, scripted_server: Start
+    corpus: Corpus, run_cli: RunCli, scripted_server: Start, http_client: list[str]
 ) -> None:
     server = scripted_server(lambda request: Reply(status=401, error_message="bad key"))
-    done = run_cli.run_against(server.base_url, "p401")
+    done = run_cli.run_against(server.base_url, "p401", *http_client)
     assert done.returncode == 3, done.stderr
     assert len(done.stderr.strip().splitlines()) == 1 and "probe" in done.stderr
     manifest = read_json(corpus.results / "p401" / "manifest.json")
@@ -252,7 +266,7 @@ def test_401_on_the_probe_is_one_line_and_exit_3(
 
 
 def test_retry_after_overrides_backoff_max(
-    corpus: Corpus, run_cli: RunCli, scripted_server: Start
+    corpus: Corpus, run_cli: RunCli, scripted_server: Start, http_client: list[str]
 ) -> None:
     answerer = GoldAnswerer(corpus.documents, corpus.gold_docs)
     slow_down = corpus.documents[0].id
@@ -266,10 +280,35 @@ def test_retry_after_overrides_backoff_max(
         return answerer(request)
 
     server = scripted_server(script)
-    done = run_cli.run_against(server.base_url, "ra", "--backoff-max", "0")
+    done = run_cli.run_against(server.base_url, "ra", "--backoff-max", "0", *http_client)
     assert done.returncode == 0, done.stderr
     record = {r["doc_id"]: r for r in read_jsonl(corpus.results / "ra" / "predictions.jsonl")}
     assert record[slow_down]["failure"] is None
     assert record[slow_down]["attempts"][0]["http_attempts"] == 2
     assert record[slow_down]["latency_s"] >= 1.0  # waited as told, despite --backoff-max 0
     assert len(server.requests) == 1 + 3 + 1
+
+
+def test_unreachable_endpoint_is_a_transport_failure(
+    corpus: Corpus, run_cli: RunCli, http_client: list[str]
+) -> None:
+    """A refused connection is `transport`, not `timeout` (the aiohttp transport maps it to
+    a connect timeout; the client looks at the socket error underneath)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # closed again below: nothing listens there
+    done = run_cli.run_against(
+        f"http://127.0.0.1:{port}/v1",
+        "down",
+        "--max-attempts",
+        "2",
+        "--backoff-max",
+        "0",
+        *http_client,
+    )
+    assert done.returncode == 3, done.stderr  # EndpointError: the endpoint cannot serve
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "probe failed (transport)" in lines[0], done.stderr
+    manifest = read_json(corpus.results / "down" / "manifest.json")
+    assert manifest["status"] == "failed" and "transport" in manifest["error"]
+    assert manifest["endpoint"]["http_client"] == http_client[1]

@@ -16,7 +16,7 @@ import harness
 from harness.cli.display import LiveProgress, print_summary
 from harness.cli.options import cache_options
 from harness.endpoints.local import DEFAULT_CONTEXT
-from harness.endpoints.settings import OutputMode
+from harness.endpoints.settings import HttpClient, OutputMode
 from harness.request import RunRequest
 
 __all__ = ["run_command"]
@@ -93,6 +93,12 @@ endpoint_options = _group(
         default=DEFAULT_CONTEXT,
         show_default=True,
         help="Context window of the local model server.",
+    ),
+    click.option(
+        "--http-client",
+        type=click.Choice([c.value for c in HttpClient]),
+        default=None,
+        help="The SDK's HTTP transport [default: aiohttp where installed, else httpx].",
     ),
 )
 

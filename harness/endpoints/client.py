@@ -32,7 +32,7 @@ from harness.endpoints.retry import (
     is_capability_error,
     is_transient,
 )
-from harness.endpoints.settings import LADDER, Endpoint, OutputMode, SamplingParams
+from harness.endpoints.settings import LADDER, Endpoint, HttpClient, OutputMode, SamplingParams
 from harness.failures import Failure, FailureClass
 from harness.schemas import strict_extraction_schema
 from harness.secrets import redact
@@ -104,6 +104,11 @@ class ChatClient:
             api_key=self.api_key or "no-key",
             max_retries=0,
             timeout=self.endpoint.timeout_s,
+            http_client=(
+                openai.DefaultAioHttpClient()
+                if self.endpoint.http_client is HttpClient.AIOHTTP
+                else None  # the SDK's default httpx client
+            ),
         )
 
     @property

@@ -15,7 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.endpoints.local import DEFAULT_CONTEXT, LocalServer, file_sha256, parse_local_model
-from harness.endpoints.settings import Endpoint, Kind, SamplingParams, kind_of
+from harness.endpoints.settings import (
+    Endpoint,
+    Kind,
+    SamplingParams,
+    default_http_client,
+    kind_of,
+)
 from harness.errors import UserInputError
 from harness.runs.manifest import LocalModel
 from harness.secrets import read_api_key
@@ -111,6 +117,7 @@ class EndpointResolver:
             max_attempts=spec.max_attempts,
             backoff_max_s=spec.backoff_max,
             identity=identity,
+            http_client=spec.http_client or default_http_client(),
         )
 
     def ready(

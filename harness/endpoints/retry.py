@@ -105,6 +105,25 @@ _CONTEXT_MARKERS = (
 )
 
 
+def _socket_error(exc: BaseException) -> OSError | None:
+    """The socket error (not a timeout) under an SDK error, if any.
+
+    The SDK's aiohttp transport reports every aiohttp connection error, a reset or a
+    refused connection too, as a connect *timeout*; the OSError it chains says what
+    really happened, so both transports classify a dropped connection as `transport`.
+    """
+    cause = exc.__cause__
+    while cause is not None:
+        if isinstance(cause, OSError) and not isinstance(cause, TimeoutError):
+            return cause
+        cause = cause.__cause__
+    return None
+
+
+def _named(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
 def classify(exc: openai.OpenAIError, api_key: str | None) -> tuple[Failure, bool]:
     """The failure class of an error that ended a request, and whether it is fatal (a
     401/403/404 no other document would escape); server words are redacted."""
@@ -112,7 +131,10 @@ def classify(exc: openai.OpenAIError, api_key: str | None) -> tuple[Failure, boo
     if isinstance(exc, MalformedReply):
         return Failure.of(FailureClass.SERVER_ERROR, message), False
     if isinstance(exc, openai.APITimeoutError | DeadlineExceeded):
-        return Failure.of(FailureClass.TIMEOUT, message or "request timed out"), False
+        broken = _socket_error(exc)
+        if broken is None:
+            return Failure.of(FailureClass.TIMEOUT, message or "request timed out"), False
+        return Failure.of(FailureClass.TRANSPORT, f"Connection error.: {_named(broken)}"), False
     if isinstance(exc, openai.APIConnectionError):
         cause = exc.__cause__ or exc
         return Failure.of(FailureClass.TRANSPORT, f"{message}: {type(cause).__name__}"), False

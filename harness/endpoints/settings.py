@@ -7,10 +7,20 @@ Kept apart from `client.py` so that commands which only read or write these valu
 from __future__ import annotations
 
 from enum import StrEnum
+from importlib.util import find_spec
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["LADDER", "Endpoint", "Kind", "OutputMode", "SamplingParams", "kind_of"]
+__all__ = [
+    "LADDER",
+    "Endpoint",
+    "HttpClient",
+    "Kind",
+    "OutputMode",
+    "SamplingParams",
+    "default_http_client",
+    "kind_of",
+]
 
 
 class OutputMode(StrEnum):
@@ -32,6 +42,20 @@ class Kind(StrEnum):
 def kind_of(model: str) -> Kind:
     """`local` and `local:/path.gguf` name the embedded server; anything else a remote model."""
     return Kind.LOCAL if model == "local" or model.startswith("local:") else Kind.REMOTE
+
+
+class HttpClient(StrEnum):
+    """The HTTP transport under the openai SDK; auth, base URL, timeouts and errors are the
+    SDK's either way. aiohttp (`openai[aiohttp]`) answers the same server several times
+    faster than httpx at high concurrency (bench/overhead.py)."""
+
+    AIOHTTP = "aiohttp"
+    HTTPX = "httpx"
+
+
+def default_http_client() -> HttpClient:
+    """aiohttp where it is installed, else the SDK's own httpx transport."""
+    return HttpClient.AIOHTTP if find_spec("aiohttp") is not None else HttpClient.HTTPX
 
 
 class SamplingParams(BaseModel):
@@ -63,4 +87,7 @@ class Endpoint(BaseModel):
         None,
         description="stable name for cache keys when base_url is not (a local server's "
         "random port): e.g. 'local:<gguf sha256>'",
+    )
+    http_client: HttpClient = Field(
+        default_factory=default_http_client, description="the SDK's HTTP transport"
     )

@@ -46,6 +46,7 @@ class EndpointSettings(_Part):
     max_attempts: int = Endpoint.model_fields["max_attempts"].default
     backoff_max_s: float = Endpoint.model_fields["backoff_max_s"].default
     identity: str | None = None
+    http_client: str | None = None  # the SDK's transport; None in manifests before it was kept
 
     @classmethod
     def of(cls, endpoint: Endpoint) -> EndpointSettings:

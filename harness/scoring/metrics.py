@@ -193,18 +193,13 @@ def aggregate_counts(
     """`aggregate` from the (documents, DocCounts fields) matrix alone: large runs stream
     their scores to disk and keep only these rows."""
     n = counts.shape[0]
-    per_doc = per_document_metrics(counts)
-    macro_values = {name: per_doc[name] for name in _MACRO}
-    boot_parts: list[dict[str, Array]] = []
-    for weights in iter_bootstrap_weights(n, resamples, seed):
-        part = micro_metrics(weights @ counts, weights.sum(axis=1))
-        for name, doc_values in macro_values.items():
-            part[f"{name}_macro"] = _weighted_nanmean(doc_values, weights)
-        boot_parts.append(part)
+    columns = _summed_columns(counts)
+    boot_parts = [
+        _sum_metrics(weights @ columns, np.full(weights.shape[0], float(n)))
+        for weights in iter_bootstrap_weights(n, resamples, seed)
+    ]
     boot = {name: np.concatenate([p[name] for p in boot_parts]) for name in boot_parts[0]}
-    point = micro_metrics(counts.sum(axis=0), np.array(float(n)))
-    for name, doc_values in macro_values.items():
-        point[f"{name}_macro"] = _weighted_nanmean(doc_values, np.ones((1, n)))[0]
+    point = {k: v[0] for k, v in _sum_metrics(np.ones((1, n)) @ columns, np.array([n])).items()}
     table: dict[str, tuple[Array, Array]] = {k: (point[k], boot[k]) for k in point}
     values = {}
     for name, (estimate, samples) in table.items():
@@ -222,12 +217,34 @@ def aggregate_counts(
     )
 
 
-def _weighted_nanmean(values: Array, weights: Array) -> Array:
-    defined = ~np.isnan(values)
-    num = weights @ np.where(defined, values, 0.0)
-    den = weights @ defined.astype(float)
-    result: Array = np.divide(num, den, out=np.full_like(num, np.nan), where=den > 0)
-    return result
+def _summed_columns(counts: Array) -> Array:
+    """(documents, columns): the count fields, then per macro metric its defined per-document
+    values (0 where undefined), then whether it is defined (1/0).
+
+    Every replicate's micro sums and macro numerators and denominators are then one product
+    `weights @ columns` per chunk of replicates: the weights chunk is read once, not once
+    per macro metric, and nothing per document is rebuilt per chunk (that made the
+    bootstrap grow faster than the corpus: chunks hold fewer replicates as documents grow).
+    """
+    per_doc = per_document_metrics(counts)
+    values = [per_doc[name] for name in _MACRO]
+    defined = [~np.isnan(v) for v in values]
+    return np.column_stack(
+        [counts, *(np.where(d, v, 0.0) for d, v in zip(defined, values, strict=True))]
+        + [d.astype(float) for d in defined]
+    )
+
+
+def _sum_metrics(sums: Array, n_docs: Array) -> dict[str, Array]:
+    """Micro and macro metrics of `(replicates, columns)` sums of `_summed_columns`; a
+    macro mean over no defined documents is NaN."""
+    fields, k = len(FIELDS), len(_MACRO)
+    out = micro_metrics(sums[:, :fields], n_docs)
+    num, den = sums[:, fields : fields + k], sums[:, fields + k :]
+    macro = np.divide(num, den, out=np.full_like(num, np.nan), where=den > 0)
+    for i, name in enumerate(_MACRO):
+        out[f"{name}_macro"] = macro[:, i]
+    return out
 
 
 MetricFn = Callable[[Array, Array], dict[str, Array]]

@@ -37,7 +37,6 @@ _TRANSLATE = str.maketrans(
         "\u202f": " ",
     }
 )
-_SPACE = re.compile(r"\s+")
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
 
@@ -48,7 +47,9 @@ def normalise(text: str) -> str:
     else:
         # Translate before NFKC too: NFKC would turn a double prime into two single primes.
         folded = unicodedata.normalize("NFKC", text.translate(_TRANSLATE)).translate(_TRANSLATE)
-    return _SPACE.sub(" ", folded).strip().casefold()
+    # split() and re's \s agree on what whitespace is (Py_UNICODE_ISSPACE); split/join is
+    # ~3x faster than a regex substitution, and scoring normalises every claim it sees.
+    return " ".join(folded.split()).casefold()
 
 
 def tokens(text: str) -> list[str]:
