@@ -157,11 +157,8 @@ def size_warning(html: str) -> str | None:
     )
 
 
-def build_report(paths: Sequence[Path], options: ReportOptions | None = None) -> str:
-    """The HTML text of the report on `paths` (the first run is the baseline)."""
-    options = options or ReportOptions()
-    if not paths:
-        raise UserInputError("report: give at least one run")
+def _load_runs(paths: Sequence[Path], options: ReportOptions) -> list[RunData]:
+    """Each run with its corpus (read once per documents/gold pair), label and colour."""
     prices = load_prices(options.prices) if options.prices else None
     cache: dict[Any, Corpus] = {}
     runs = []
@@ -171,17 +168,34 @@ def build_report(paths: Sequence[Path], options: ReportOptions | None = None) ->
         run = load_run(path, chr(ord("A") + i) if i < 26 else f"R{i + 1}", corpus, prices)
         run.color = PALETTE[i % len(PALETTE)]
         runs.append(run)
-    comparison, comparison_error = None, None
-    if len(runs) > 1:
-        try:
-            comparison = compare_runs(
-                RunFolder.open(paths[0]),
-                [RunFolder.open(p) for p in paths[1:]],
-                metrics=DEFAULT_COMPARE_METRICS,
-                intersection=options.intersection,
-            )
-        except UserInputError as exc:
-            comparison_error = str(exc)
+    return runs
+
+
+def _comparison(
+    paths: Sequence[Path], options: ReportOptions
+) -> tuple[Comparison | None, str | None]:
+    """The paired comparison of every run with the first, or why there is none."""
+    if len(paths) < 2:
+        return None, None
+    try:
+        comparison = compare_runs(
+            RunFolder.open(paths[0]),
+            [RunFolder.open(p) for p in paths[1:]],
+            metrics=DEFAULT_COMPARE_METRICS,
+            intersection=options.intersection,
+        )
+    except UserInputError as exc:
+        return None, str(exc)
+    return comparison, None
+
+
+def build_report(paths: Sequence[Path], options: ReportOptions | None = None) -> str:
+    """The HTML text of the report on `paths` (the first run is the baseline)."""
+    options = options or ReportOptions()
+    if not paths:
+        raise UserInputError("report: give at least one run")
+    runs = _load_runs(paths, options)
+    comparison, comparison_error = _comparison(paths, options)
     labels = {str(r.path): r.label for r in runs}
     failures = {r.label: r.metrics.failures for r in runs}
     names = _metric_names(runs)
@@ -213,7 +227,7 @@ def build_report(paths: Sequence[Path], options: ReportOptions | None = None) ->
         "script_sources": Markup(" ".join(csp_hash(t) for t in (script, str(data)))),
         "speaker_types": SPEAKER_TYPES,
         "failure_kinds": [(k, _fault(k)) for k in failure_kinds],
-        "prices": prices is not None,
+        "prices": options.prices is not None,
     }
     return environment().get_template("report.html.j2").render(context)
 

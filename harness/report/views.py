@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from harness.claims import Claim, GoldClaim
+from harness.claims import Claim, GoldClaim, GoldDocument
 from harness.compare import Comparison, FlippedDoc, PairComparison
 from harness.render.numbers import interval, number, p_value
 from harness.report.data import RunData
@@ -167,13 +167,20 @@ def _doc_run(run: RunData, doc_id: str) -> DocRunView:
         for p in score.pairs
     ]
     if document is not None:
-        text = TextMap(document.text)
-        gold_spans = evidence_spans([c.evidence for c in gold.claims], text, run.threshold)
-        pred_spans = evidence_spans(
-            [c.evidence for c in claims], text, run.threshold, frozenset(ungrounded)
-        )
-        view.segments = segments(document.text, list(gold_spans.items()), list(pred_spans.items()))
+        view.segments = _highlighted(document.text, gold, claims, ungrounded, run.threshold)
     return view
+
+
+def _highlighted(
+    text: str, gold: GoldDocument, claims: Sequence[Claim], ungrounded: set[int], threshold: float
+) -> list[Segment]:
+    """The document cut into segments, each marked with the gold and predicted evidence over it."""
+    mapped = TextMap(text)
+    gold_spans = evidence_spans([c.evidence for c in gold.claims], mapped, threshold)
+    pred_spans = evidence_spans(
+        [c.evidence for c in claims], mapped, threshold, frozenset(ungrounded)
+    )
+    return segments(text, list(gold_spans.items()), list(pred_spans.items()))
 
 
 def doc_views(runs: list[RunData], doc_ids: Sequence[str]) -> list[DocView]:
