@@ -30,6 +30,7 @@ __all__ = [
     "EVIDENCE_WEIGHT",
     "ClaimView",
     "Match",
+    "assign",
     "match_claims",
     "similarity",
     "similarity_matrix",
@@ -52,6 +53,7 @@ class ClaimView:
     grounding: Grounding
     statement_tokens: tuple[str, ...]
     statement_counts: Counter[str] = field(default_factory=Counter, compare=False)
+    statement: str = field(default="", compare=False)  # raw text, for non-lexical matchers
 
     def __post_init__(self) -> None:
         if not self.statement_counts and self.statement_tokens:
@@ -59,7 +61,7 @@ class ClaimView:
 
     @classmethod
     def of(cls, grounding: Grounding, statement: str) -> ClaimView:
-        return cls(grounding, tuple(tokens(statement)))
+        return cls(grounding, tuple(tokens(statement)), statement=statement)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,9 +159,15 @@ def match_claims(
     """Best one-to-one assignment; only pairs with similarity >= threshold are kept."""
     if not predicted or not gold:
         return []
+    return assign(similarity_matrix(predicted, gold), threshold)
+
+
+def assign(scores: NDArray[np.float64], threshold: float) -> list[Match]:
+    """Best one-to-one assignment of a (predicted, gold) similarity matrix from any matcher."""
+    if scores.size == 0:
+        return []
     from scipy.optimize import linear_sum_assignment  # slow to import; only scoring needs it
 
-    scores = similarity_matrix(predicted, gold)
     admissible = np.where(scores >= threshold, scores, 0.0)
     rows, cols = linear_sum_assignment(admissible, maximize=True)
     return [
