@@ -1,0 +1,143 @@
+"""`harness matchers list|calibrate`: which claim matchers exist and how well they agree
+with people."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from harness.cli.options import cache_options
+from harness.errors import UserInputError
+from harness.scoring.matchers import DEFAULT_MATCHER, MATCHER_NAMES, Matcher, get_matcher
+
+if TYPE_CHECKING:
+    from harness.scoring.matchers.judge import JudgeMatcher
+
+__all__ = ["matchers_group"]
+
+
+@click.group("matchers")
+def matchers_group() -> None:
+    """Claim matchers (lexical, embedding, judge) and their agreement with human judges."""
+
+
+@matchers_group.command("list")
+def list_command() -> None:
+    """The matcher names `run`, `sweep` and `rescore` accept."""
+    for name in MATCHER_NAMES:
+        click.echo(f"{name}{'  (default)' if name == DEFAULT_MATCHER else ''}")
+    click.echo("judge, judge+guards  (calibrate only: needs --judge-base-url/--judge-model)")
+
+
+@matchers_group.command("calibrate")
+@click.argument("pairs", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--matcher",
+    "names",
+    multiple=True,
+    help=f"Matcher to calibrate (repeatable) [default: {', '.join(MATCHER_NAMES[:2])}].",
+)
+@click.option("--docs", type=click.Path(path_type=Path), default=Path("seeds"), show_default=True)
+@click.option("--judge-base-url", default=None, help="OpenAI-compatible endpoint of the judge.")
+@click.option("--judge-model", default=None, help="Model name the judge endpoint serves.")
+@click.option("--api-key-env", default="OPENAI_API_KEY", show_default=True)
+@cache_options
+def calibrate_command(
+    pairs: Path,
+    names: tuple[str, ...],
+    docs: Path,
+    judge_base_url: str | None,
+    judge_model: str | None,
+    api_key_env: str,
+    cache_dir: Path | None,
+    no_cache: bool,
+) -> None:
+    """Per matcher: ROC AUC vs the annotators (document-bootstrap 95% CI), the F1-optimal
+    threshold fitted on half the documents, and Cohen's kappa on the other half, printed
+    next to human-human kappa."""
+    from harness.calibration import calibrate, load_pairs
+    from harness.corpus import load_documents
+
+    loaded = load_pairs(pairs)
+    texts = {d.id: d.text for d in load_documents(docs)}
+    judges: list[JudgeMatcher] = []
+    built = [
+        _build(name, judges, judge_base_url, judge_model, api_key_env, cache_dir, no_cache)
+        for name in names or MATCHER_NAMES[:2]
+    ]
+    try:
+        report = calibrate(loaded, texts, built)
+    finally:
+        for judge in judges:
+            judge.close()
+    _print(report, pairs)
+    for judge in judges:
+        stats = judge.stats
+        bias = "-" if stats.position_bias is None else f"{stats.position_bias:.3f}"
+        click.echo(
+            f"judge: {stats.pairs} pairs asked in both orders, {stats.requests} answers "
+            f"({stats.cached} cached), tokens {stats.prompt_tokens}+{stats.completion_tokens}, "
+            f"failures {dict(stats.failures) or 0}, orders disagree on {bias} of pairs"
+        )
+
+
+def _build(
+    name: str,
+    judges: list[JudgeMatcher],
+    base_url: str | None,
+    model: str | None,
+    api_key_env: str,
+    cache_dir: Path | None,
+    no_cache: bool,
+) -> Matcher:
+    if not name.startswith("judge"):
+        return get_matcher(name)
+    if not base_url or not model:
+        raise UserInputError("--matcher judge: needs --judge-base-url and --judge-model")
+    from harness.endpoints.cache import ResponseCache, default_cache_dir
+    from harness.endpoints.client import ChatClient
+    from harness.endpoints.settings import Endpoint, OutputMode, SamplingParams
+    from harness.scoring.matchers.guards import GuardedMatcher
+    from harness.scoring.matchers.judge import JudgeMatcher
+    from harness.secrets import read_api_key
+
+    endpoint, api_key = Endpoint(base_url=base_url, model=model), read_api_key(api_key_env)
+
+    def client() -> ChatClient:
+        cache = None if no_cache else ResponseCache(cache_dir or default_cache_dir())
+        params = SamplingParams(max_tokens=32)
+        return ChatClient(endpoint, api_key, params, mode=OutputMode.PROMPT, cache=cache)
+
+    judge = JudgeMatcher(client, shortlist=get_matcher("lexical"))
+    judges.append(judge)
+    return GuardedMatcher(judge) if name.endswith("+guards") else judge
+
+
+def _print(report: object, source: Path) -> None:
+    from harness.calibration import CalibrationReport
+
+    assert isinstance(report, CalibrationReport)
+    click.echo(
+        f"{source}: {report.pairs} pairs, {report.documents} documents, annotators "
+        f"{', '.join(report.annotators)}; {report.disagreements} pairs where they disagree "
+        "(left out of AUC and kappa)"
+    )
+    if report.human_kappa is not None:
+        click.echo(
+            f"human-human kappa: {report.human_kappa} (all pairs); "
+            f"{_fmt(report.human_kappa_held_out)} (held-out half)"
+        )
+    header = f"{'matcher':<18} {'ROC AUC [95% CI]':<26} {'threshold':>9}  {'train/test':>10}  "
+    click.echo(header + "kappa held-out [95% CI]  per annotator")
+    for m in report.matchers:
+        per = ", ".join(f"{k} {_fmt(v)}" for k, v in m.kappa_by_annotator.items())
+        click.echo(
+            f"{m.matcher:<18} {m.auc!s:<26} {_fmt(m.threshold):>9}  "
+            f"{m.train_pairs:>4}/{m.test_pairs:<5}  {m.kappa!s:<24} {per}"
+        )
+
+
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
