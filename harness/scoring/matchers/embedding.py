@@ -144,7 +144,12 @@ def encoder() -> MiniLMEncoder:
 
 
 class EmbeddingMatcher:
+    """Cosine of statement embeddings; `model` defaults to the process-wide encoder."""
+
     name = "embedding"
+
+    def __init__(self, model: MiniLMEncoder | None = None) -> None:
+        self.model = model
 
     def similarity(
         self,
@@ -154,7 +159,8 @@ class EmbeddingMatcher:
     ) -> Similarity:
         if not predicted or not gold:
             return np.zeros((len(predicted), len(gold)))
-        vectors = encoder().encode([v.statement for v in (*predicted, *gold)])
+        model = self.model or encoder()
+        vectors = model.encode([v.statement for v in (*predicted, *gold)])
         p, g = vectors[: len(predicted)], vectors[len(predicted) :]
         result: Similarity = np.clip(p @ g.T, 0.0, 1.0).astype(np.float64)
         return result

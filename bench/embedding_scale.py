@@ -1,0 +1,93 @@
+"""The embedding matcher at scale: N documents x 20 predicted x 20 gold claims.
+
+Run from the repository root (needs the [embedding] extra):
+
+    python bench/embedding_scale.py [--docs 10000] [--threads 0]
+
+Each synthetic document has 20 gold claims (attributed sentences with random names and
+numbers, so texts do not repeat across documents and the per-text cache only helps
+within a document) and 20 predictions: 8 reworded ("Reportedly, ..."), 4 verbatim, 4
+about something else, 4 from another random sentence. Timed per document, the way
+scoring uses the matcher: `EmbeddingMatcher.similarity` (tokenise, embed the texts not
+yet cached, cosine) + the one-to-one assignment at threshold 0.5. Building the claims is
+outside the timing. One process; onnxruntime spreads each batch over `--threads` cores
+(0 = its default, all cores). Prints docs/s, texts embedded/s, wall and peak RSS; writes
+bench/out/embedding_scale.json. Nothing is downloaded (the model is a PyPI package).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _synth import load_avg, sentence, write_json
+
+from harness.scoring.grounding import Grounding, GroundingKind, NormalisedDocument
+from harness.scoring.matchers import embedding
+from harness.scoring.matching import ClaimView, assign
+
+_NOWHERE = Grounding(GroundingKind.NOT_FOUND, -1, -1, 0.0)
+
+
+def document(rng: random.Random) -> tuple[list[ClaimView], list[ClaimView]]:
+    gold = [sentence(rng)[1]["statement"] for _ in range(20)]
+    predicted = []
+    for i, statement in enumerate(gold):
+        if i < 8:
+            predicted.append("Reportedly, " + statement.lower())
+        elif i < 12:
+            predicted.append(statement)
+        elif i < 16:
+            predicted.append(
+                f"Something else entirely was said about taxes in {rng.randint(1, 9999)}."
+            )
+        else:
+            predicted.append(sentence(rng)[1]["statement"])
+    rng.shuffle(predicted)
+    return [ClaimView.of(_NOWHERE, s) for s in predicted], [ClaimView.of(_NOWHERE, s) for s in gold]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--docs", type=int, default=10_000)
+    parser.add_argument("--threads", type=int, default=0)
+    args = parser.parse_args()
+    print(f"load average at start: {load_avg()}")
+    encoder = embedding.MiniLMEncoder(threads=args.threads or None)
+    matcher = embedding.EmbeddingMatcher(encoder)
+    doc, rng = NormalisedDocument(""), random.Random(13)
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    timed, matched = 0.0, 0
+    for index in range(args.docs):
+        predicted, gold = document(rng)
+        started = time.perf_counter()
+        matched += len(assign(matcher.similarity(predicted, gold, doc), 0.5))
+        timed += time.perf_counter() - started
+        if (index + 1) % 1000 == 0:
+            print(f"  {index + 1} docs, {timed:.0f} s", file=sys.stderr, flush=True)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result = {
+        "docs": args.docs,
+        "claims_per_doc": "20 x 20",
+        "wall_s": round(timed, 1),
+        "docs_per_s": round(args.docs / timed, 2),
+        "texts_embedded": encoder.encoded,
+        "texts_per_s": round(encoder.encoded / timed, 1),
+        "matched_pairs": matched,
+        "peak_rss_mb": round(peak, 1),
+        "rss_after_model_load_mb": round(rss_before, 1),
+        "load_avg_end": load_avg(),
+    }
+    for key, value in result.items():
+        print(f"{key}: {value}")
+    write_json("embedding_scale", result)
+
+
+if __name__ == "__main__":
+    main()
