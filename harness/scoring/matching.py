@@ -31,6 +31,7 @@ __all__ = [
     "ClaimView",
     "Match",
     "assign",
+    "assign_many_to_one",
     "match_claims",
     "similarity",
     "similarity_matrix",
@@ -174,4 +175,19 @@ def assign(scores: NDArray[np.float64], threshold: float) -> list[Match]:
         Match(int(r), int(c), float(scores[r, c]))
         for r, c in zip(rows, cols, strict=True)
         if scores[r, c] >= threshold
+    ]
+
+
+def assign_many_to_one(scores: NDArray[np.float64], threshold: float) -> list[Match]:
+    """Each prediction to its most similar gold claim (>= threshold); a gold claim may take
+    several predictions. Scoring then counts a gold claim found once however many
+    predictions it absorbed, so a model that splits one gold claim in two is not charged
+    a false positive for the second half (see docs/metrics.md, "Assignment")."""
+    if scores.size == 0:
+        return []
+    best = scores.argmax(axis=1)
+    return [
+        Match(int(row), int(col), float(scores[row, col]))
+        for row, col in enumerate(best)
+        if scores[row, col] >= threshold
     ]

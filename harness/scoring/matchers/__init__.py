@@ -7,6 +7,8 @@ endpoint, so it is built by `judge_matcher(...)` and cannot be named alone in a 
 
 from __future__ import annotations
 
+from typing import Literal, get_args
+
 from harness.errors import UserInputError
 from harness.scoring.matchers.base import Matcher, Similarity
 from harness.scoring.matchers.guards import GuardedMatcher
@@ -16,15 +18,17 @@ __all__ = [
     "DEFAULT_MATCHER",
     "MATCHER_NAMES",
     "Matcher",
+    "MatcherName",
     "Similarity",
     "get_matcher",
     "parse_matcher_name",
 ]
 
-DEFAULT_MATCHER = "lexical"
-_BASES = ("lexical", "embedding")
-MATCHER_NAMES = (*_BASES, *(f"{b}+guards" for b in _BASES))
+MatcherName = Literal["lexical", "embedding", "lexical+guards", "embedding+guards"]
 """Names a run, a sweep or `rescore` accepts (`judge` needs an endpoint: see calibrate)."""
+MATCHER_NAMES: tuple[str, ...] = get_args(MatcherName)
+DEFAULT_MATCHER: MatcherName = "lexical"
+_BASES = ("lexical", "embedding")
 
 
 def parse_matcher_name(name: str) -> tuple[str, bool]:
