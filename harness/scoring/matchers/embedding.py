@@ -96,6 +96,9 @@ class MiniLMEncoder:
         options.log_severity_level = 3
         if threads:
             options.intra_op_num_threads = threads
+        # Idle worker threads sleep instead of spinning: scoring shares the cores with
+        # worker processes and other jobs, where spinning threads only burn CPU.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self._session = ort.InferenceSession(
             str(_checked_model_path()), sess_options=options, providers=["CPUExecutionProvider"]
         )
