@@ -148,6 +148,13 @@ def test_calibrate_command_prints_every_matcher() -> None:
     assert "\nlexical " in result.output and "\nlexical+guards " in result.output
 
 
+def test_a_fixed_threshold_is_used_as_given() -> None:
+    pairs = load_pairs(FIXTURE)
+    texts = {d.id: d.text for d in load_documents(SEEDS)}
+    report = calibrate(pairs, texts, [get_matcher("lexical")], threshold=0.5)
+    assert report.matchers[0].threshold == 0.5
+
+
 def test_judge_needs_an_endpoint() -> None:
     result = CliRunner().invoke(
         cli, ["matchers", "calibrate", str(FIXTURE), "--docs", str(SEEDS), "--matcher", "judge"]

@@ -90,8 +90,12 @@ def _human(
 
 
 def calibrate(
-    pairs: Sequence[CalibrationPair], texts: Mapping[str, str], matchers: Sequence[Matcher]
+    pairs: Sequence[CalibrationPair],
+    texts: Mapping[str, str],
+    matchers: Sequence[Matcher],
+    threshold: float | None = None,
 ) -> CalibrationReport:
+    """`threshold` fixes the cut (e.g. the scoring default) instead of fitting one."""
     annotators = sorted({name for p in pairs for name in p.labels})
     human, both = _human(pairs, annotators)
     test = np.array([held_out(p.doc_id) for p in pairs])
@@ -108,7 +112,9 @@ def calibrate(
     results = []
     for matcher in matchers:
         scores = pair_scores(pairs, texts, matcher)
-        results.append(_one(matcher.name, pairs, scores, labels, agreed, test, groups, annotators))
+        results.append(
+            _one(matcher.name, pairs, scores, labels, agreed, test, groups, annotators, threshold)
+        )
     return CalibrationReport(
         pairs=len(pairs),
         documents=len(set(groups)),
@@ -129,6 +135,7 @@ def _one(
     test: Bools,
     groups: list[str],
     annotators: list[str],
+    fixed: float | None,
 ) -> MatcherCalibration:
     def pick(mask: Bools) -> list[int]:
         return [int(i) for i in np.flatnonzero(mask)]
@@ -136,7 +143,7 @@ def _one(
     scored = pick(agreed)
     auc = auc_with_ci(scores[scored], labels[scored], [groups[i] for i in scored])
     train, held = pick(agreed & ~test), pick(agreed & test)
-    threshold = best_f1_threshold(scores[train], labels[train])
+    threshold = fixed if fixed is not None else best_f1_threshold(scores[train], labels[train])
     kappa, by_annotator = Interval(None, None, None), {}
     if threshold is not None:
         said = scores >= threshold

@@ -40,6 +40,12 @@ def list_command() -> None:
     help=f"Matcher to calibrate (repeatable) [default: {', '.join(MATCHER_NAMES[:2])}].",
 )
 @click.option("--docs", type=click.Path(path_type=Path), default=Path("seeds"), show_default=True)
+@click.option(
+    "--threshold",
+    type=click.FloatRange(0, 1),
+    default=None,
+    help="Judge kappa at this cut (e.g. the scoring default 0.5) instead of a fitted one.",
+)
 @click.option("--judge-base-url", default=None, help="OpenAI-compatible endpoint of the judge.")
 @click.option("--judge-model", default=None, help="Model name the judge endpoint serves.")
 @click.option("--api-key-env", default="OPENAI_API_KEY", show_default=True)
@@ -48,6 +54,7 @@ def calibrate_command(
     pairs: Path,
     names: tuple[str, ...],
     docs: Path,
+    threshold: float | None,
     judge_base_url: str | None,
     judge_model: str | None,
     api_key_env: str,
@@ -68,7 +75,7 @@ def calibrate_command(
         for name in names or MATCHER_NAMES[:2]
     ]
     try:
-        report = calibrate(loaded, texts, built)
+        report = calibrate(loaded, texts, built, threshold)
     finally:
         for judge in judges:
             judge.close()
