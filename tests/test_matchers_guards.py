@@ -27,6 +27,9 @@ CASES = [
     ("12 were killed and 40 injured", "12 were killed and 41 injured", "numbers"),
     ("a dozen soldiers were captured", "12 soldiers were captured", None),
     ("Unemployment rose", "Unemployment rose to 7 percent", None),  # one side has none
+    ("185,000 customers lost power", "185 thousand customers lost power", None),
+    ("Millions of people voted", "Thousands of people voted", "numbers"),
+    ("Version 1.2.3 was released", "Version 1.2.4 was released", "numbers"),
     # dates
     ("The vote is on Monday", "The vote is on Tuesday", "dates"),
     ("The law took effect in March", "The law took effect in May", "dates"),
@@ -45,6 +48,7 @@ CASES = [
     ("He was reportedly arrested", "He was arrested", "hedge"),
     ("The fire was allegedly set by the owner", "The owner set the fire", "hedge"),
     ("Rates will likely rise", "Rates are likely to rise", None),
+    ("36 people it believes took part", "36 people believed to have taken part", None),
     # plain paraphrase: nothing to guard
     ("The bank raised rates", "Interest rates were raised by the bank", None),
 ]

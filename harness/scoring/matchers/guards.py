@@ -62,7 +62,7 @@ _NUMBER_WORDS = {
     )
 } | {"thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "seventy": "70"}
 _NUMBER_WORDS |= {"eighty": "80", "ninety": "90", "dozen": "12", "half": "0.5"}
-_SCALES = {"hundred", "thousand", "million", "billion", "trillion", "percent"}
+_SCALES = {"hundred": 1e2, "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 _MONTHS = [
     "january",
     "february",
@@ -101,9 +101,10 @@ _HEDGES = {
         "perhaps",
         "maybe",
     ],
-    *["reportedly", "allegedly", "alleged", "apparently", "suspected", "unconfirmed", "believed"],
+    *["reportedly", "allegedly", "alleged", "apparently", "suspected", "unconfirmed"],
+    *["believe", "believes", "believed"],
 }
-_DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
+_NUMBER_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[a-z]+")
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 
 
@@ -120,9 +121,7 @@ def features(statement: str) -> Features:
     """What the guards compare, from the normalised statement."""
     text = normalise(statement)
     words = _WORD.findall(text)
-    numbers = {m.replace(",", "") for m in _DIGITS.findall(text)}
-    numbers |= {_NUMBER_WORDS[w] for w in words if w in _NUMBER_WORDS}
-    numbers |= {w for w in words if w in _SCALES}
+    numbers = _numbers(text)
     # "May" is a month only before a day number ("may 5") or after "in" ("in may").
     dates = {
         w
@@ -135,6 +134,43 @@ def features(statement: str) -> Features:
     modal_may = "may" in words and "may" not in dates
     hedged = modal_may or any(w in _HEDGES and w != "may" for w in words)
     return Features(frozenset(numbers), frozenset(dates), negated, hedged)
+
+
+def _numbers(text: str) -> set[str]:
+    """Numbers as values: "185,000" = "185 thousand" = "185000"; "five" = "5"; a scale word
+    with no number before it ("millions of") is kept as the word; "percent" is ignored."""
+    found: set[str] = set()
+    previous: float | None = None
+    for token in _NUMBER_TOKEN.findall(text):
+        token = token[:-1] if token[:-1] in _SCALES and token.endswith("s") else token
+        if token in _SCALES:
+            if previous is None:
+                found.add(token)
+            else:
+                found.discard(_value(previous))
+                found.add(_value(previous * _SCALES[token]))
+            previous = None
+            continue
+        previous = _as_number(token)
+        if previous is not None:
+            found.add(_value(previous))
+        elif token[0].isdigit():
+            found.add(token)
+    return found
+
+
+def _as_number(token: str) -> float | None:
+    if token[0].isdigit():
+        try:
+            return float(token.replace(",", ""))
+        except ValueError:  # "1.2.3": a version or a date, compared as written (caller)
+            return None
+    word = _NUMBER_WORDS.get(token)
+    return None if word is None else float(word)
+
+
+def _value(number: float) -> str:
+    return f"{number:.6f}".rstrip("0").rstrip(".")
 
 
 def _incompatible(a: frozenset[str], b: frozenset[str]) -> bool:
