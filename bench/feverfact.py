@@ -3,7 +3,7 @@
 Run from the repository root (needs ../shared/corpora/feverfact; research use only, read
 at run time, never copied into this repository):
 
-    python bench/feverfact.py [--corpus PATH] [--matchers lexical,embedding]
+    python bench/feverfact.py [--corpus PATH] [--matchers lexical,embedding,...]
 
 1. Reproduces the automated-vs-human Focus/Coverage table of Ullrich, Mlynar & Drchal
    (2025) from `annotations/multi_metrics.jsonl`: per system, the mean automated Focus and
@@ -234,7 +234,7 @@ def human_kappa(corpus: Path) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
-    parser.add_argument("--matchers", default="lexical,embedding")
+    parser.add_argument("--matchers", default="lexical,embedding,lexical+guards,embedding+guards")
     args = parser.parse_args()
     if not (args.corpus / "annotations" / "multi_metrics.jsonl").is_file():
         print(f"skipped: FEVERFact not found at {args.corpus} (research-only corpus, not shipped)")
