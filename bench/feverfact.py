@@ -253,7 +253,7 @@ def main() -> None:
         f"Coverage {hk['Cov'][0]:.3f} (n={hk['Cov'][1]})"
     )
     print(
-        f"{'scorer':<30}{'Focus AUC [95% CI]':<26}{'Coverage AUC [95% CI]':<26}{'thr':>6}"
+        f"{'scorer':<32}{'Focus AUC [95% CI]':<26}{'Coverage AUC [95% CI]':<26}{'thr':>6}"
         f"  {'Focus kappa':<24}{'Coverage kappa'}"
     )
     variants: dict[str, tuple[np.ndarray, np.ndarray]] = {
@@ -274,7 +274,7 @@ def main() -> None:
         r = agreement(rows, focus, coverage)
         results[label] = {k: str(v) for k, v in r.items()}
         print(
-            f"{label:<30}{r['focus_auc']!s:<26}{r['coverage_auc']!s:<26}{r['threshold']:>6.3f}"
+            f"{label:<32}{r['focus_auc']!s:<26}{r['coverage_auc']!s:<26}{r['threshold']:>6.3f}"
             f"  {r['focus_kappa']!s:<24}{r['coverage_kappa']!s}"
         )
     out["agreement"], out["human_kappa"] = results, hk
@@ -308,7 +308,7 @@ def splits(rows: list[Row], sims: dict[str, list[np.ndarray]], results: dict[str
                 "kappa_one": bool_kappa(yes_one, labels),
             }
             print(
-                f"{name:<10} {task:<9} human yes {labels.sum():>4}: accepted many-to-one "
+                f"{name:<16} {task:<9} human yes {labels.sum():>4}: accepted many-to-one "
                 f"{line[task]['accepted_many']:>4}, 1:1 {line[task]['accepted_one']:>4} "
                 f"({lost} lost to 1:1); kappa all claims {line[task]['kappa_many']:.3f} "
                 f"vs 1:1 {line[task]['kappa_one']:.3f}"
