@@ -66,6 +66,29 @@ def test_many_to_one_counts_the_gold_claim_once_and_both_halves_as_found() -> No
     assert sorted(p.predicted for p in score.pairs) == [0, 1]
 
 
+def test_many_to_one_finds_every_gold_claim_a_merged_prediction_covers() -> None:
+    # The gold splits the passage in two claims; the model states it whole. One-to-one
+    # credits one gold claim; many-to-one finds both (each one's best prediction clears 0.5).
+    gold = GoldDocument.model_validate(
+        {
+            "doc_id": "d",
+            "claims": [
+                GOLD.claims[0].model_dump() | {"statement": s, "evidence": e}
+                for s, e in (
+                    ("The bridge would close in May.", "the bridge would close in May"),
+                    ("The bridge would reopen in 2026.", "close in May and reopen in 2026"),
+                )
+            ],
+        }
+    )
+    merged = [claim(GOLD.claims[0].statement, GOLD.claims[0].evidence)]
+    one = score_document("d", TEXT, gold, merged).counts
+    many = score_document("d", TEXT, gold, merged, config=ScoringConfig(assignment="many-to-one"))
+    assert (one.matched, one.matched_required) == (1, 1)
+    assert (many.counts.matched, many.counts.matched_required) == (1, 2)
+    assert len(many.pairs) == 2 and many.missed_gold == []
+
+
 def test_guards_reject_a_changed_year_that_lexical_accepts() -> None:
     changed = [claim("The bridge would close in May and reopen in 2027.", "the bridge would close")]
     lexical = score_document("d", TEXT, GOLD, changed).counts

@@ -164,11 +164,11 @@ def score_document(
         n_pred_grounded=sum(v.grounding.found for v in pred_views),
         n_gold=len(gold.claims),
         n_gold_required=sum(c.required for c in gold.claims),
-        matched=len(pairs),
-        # Distinct gold claims: equal to the pair counts under one-to-one assignment; under
+        matched=len({p.predicted for p in pairs}),
+        # Distinct claims on each side: equal to the pair counts under one-to-one; under
         # many-to-one a gold claim found by two predictions is still found once.
         matched_required=len({p.gold for p in pairs if p.gold_required}),
-        attributed=sum(p.speaker for p in pairs),
+        attributed=len({p.predicted for p in pairs if p.speaker}),
         attributed_required=len({p.gold for p in pairs if p.speaker and p.gold_required}),
         speaker_type_pairs=sum(p.speaker_type is not None for p in pairs),
         speaker_type_ok=sum(p.speaker_type is True for p in pairs),

@@ -179,15 +179,16 @@ def assign(scores: NDArray[np.float64], threshold: float) -> list[Match]:
 
 
 def assign_many_to_one(scores: NDArray[np.float64], threshold: float) -> list[Match]:
-    """Each prediction to its most similar gold claim (>= threshold); a gold claim may take
-    several predictions. Scoring then counts a gold claim found once however many
-    predictions it absorbed, so a model that splits one gold claim in two is not charged
-    a false positive for the second half (see docs/metrics.md, "Assignment")."""
+    """Every claim, predicted or gold, paired with its most similar counterpart when that
+    similarity is >= threshold; a claim may be the best match of several others.
+
+    This is "found in the other set" in both directions (FEVERFact's Focus and Coverage):
+    a model that splits one gold claim in two has both halves found, and the gold claim is
+    found once (scoring counts distinct claims on each side, see docs/metrics.md)."""
     if scores.size == 0:
         return []
-    best = scores.argmax(axis=1)
-    return [
-        Match(int(row), int(col), float(scores[row, col]))
-        for row, col in enumerate(best)
-        if scores[row, col] >= threshold
-    ]
+    best_gold, best_predicted = scores.argmax(axis=1), scores.argmax(axis=0)
+    pairs = {(i, int(j)) for i, j in enumerate(best_gold)} | {
+        (int(i), j) for j, i in enumerate(best_predicted)
+    }
+    return [Match(i, j, float(scores[i, j])) for i, j in sorted(pairs) if scores[i, j] >= threshold]
