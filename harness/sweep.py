@@ -25,6 +25,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from harness.errors import UserInputError, json_path
+from harness.scoring.document import Assignment
+from harness.scoring.matchers import DEFAULT_MATCHER, MatcherName
 
 if TYPE_CHECKING:  # harness.schemas publishes SweepFile's schema: modules importing it
     from harness.endpoints.settings import SamplingParams  # (endpoints, prompts) load late
@@ -112,6 +114,8 @@ class SweepFile(BaseModel):
         None, description="force a structured-output rung; null = probe"
     )
     threshold: Annotated[float, Field(ge=0, le=1)] | None = None
+    matcher: MatcherName = Field(DEFAULT_MATCHER, description="claim matcher for every cell")
+    assignment: Assignment = "one-to-one"
 
     @property
     def folder(self) -> Path:

@@ -210,7 +210,9 @@ async def run_sweep(
     cells_dir = sweep.folder / "cells"
     cells_dir.mkdir(parents=True, exist_ok=True)
     write_atomic(sweep.folder / "sweep.json", sweep.model_dump_json(indent=2) + "\n")
-    scoring = ScoringConfig(match_threshold=sweep.threshold) if sweep.threshold else None
+    scoring = ScoringConfig(matcher=sweep.matcher, assignment=sweep.assignment)
+    if sweep.threshold:
+        scoring = scoring.model_copy(update={"match_threshold": sweep.threshold})
     outcomes = []
     with ExitStack() as stack:
         endpoints = _Endpoints(sweep, path, *defaults, stack)
@@ -230,7 +232,7 @@ async def run_sweep(
                     params=cell.params,
                     output_mode=OutputMode(sweep.output_mode) if sweep.output_mode else None,
                     reask=sweep.reask,
-                    scoring=scoring or ScoringConfig(),
+                    scoring=scoring,
                     limit=sweep.limit,
                     run_id=cell.id,
                     local_model=info,

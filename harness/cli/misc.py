@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from harness.cli.display import print_summary
+from harness.cli.options import rescore_matcher_options
 from harness.corpus import check_gold, load_documents
 from harness.endpoints.local import DEFAULT_CONTEXT, LocalServer, parse_local_model
 from harness.errors import UserInputError
@@ -43,15 +44,25 @@ def show_command(run: Path) -> None:
     default=None,
     help="Claim-matching threshold [default: the run's].",
 )
-def rescore_command(run: Path, gold: Path | None, threshold: float | None) -> None:
-    """Recompute scores and metrics from stored predictions, without calling any model."""
+@rescore_matcher_options
+def rescore_command(
+    run: Path,
+    gold: Path | None,
+    threshold: float | None,
+    matcher: str | None,
+    assignment: str | None,
+) -> None:
+    """Recompute scores and metrics from stored predictions, without calling any model
+    (also with another --matcher, --assignment or --threshold; the manifest records them)."""
     from harness._eval.run import score_run  # the engine (and openai) only when needed
 
     folder = RunFolder.open(run)
     manifest = folder.read_manifest()
     scoring = ScoringConfig.model_validate(manifest.scoring)
-    if threshold is not None:
-        scoring = scoring.model_copy(update={"match_threshold": threshold})
+    changes = {"match_threshold": threshold, "matcher": matcher, "assignment": assignment}
+    scoring = ScoringConfig.model_validate(
+        scoring.model_dump() | {k: v for k, v in changes.items() if v is not None}
+    )
     documents = load_documents(Path(manifest.documents_source))[: manifest.n_documents]
     gold_set = check_gold(gold or Path(manifest.gold_source), documents)
     metrics = score_run(folder, documents, gold_set, scoring)

@@ -12,13 +12,14 @@ import click
 
 from harness._eval.config import RunConfig
 from harness.cli.display import LiveProgress, print_summary
-from harness.cli.options import cache_options
+from harness.cli.options import cache_options, matcher_options
 from harness.endpoints.cache import default_cache_dir
 from harness.endpoints.local import DEFAULT_CONTEXT, LocalServer, parse_local_model
 from harness.endpoints.settings import Endpoint, OutputMode, SamplingParams
 from harness.errors import UserInputError
 from harness.runs.folder import new_run_id
-from harness.scoring.document import ScoringConfig
+from harness.scoring.document import Assignment, ScoringConfig
+from harness.scoring.matchers import MatcherName
 from harness.secrets import read_api_key
 
 __all__ = ["LOCAL_DEFAULTS", "run_command"]
@@ -166,6 +167,7 @@ API_DEFAULTS = Defaults(
     default=None,
     help="Claim-matching similarity threshold [default: 0.5].",
 )
+@matcher_options
 @click.option(
     "--n-ctx",
     type=click.IntRange(min=512),
@@ -219,6 +221,8 @@ async def _run(
     repeat_penalty: float | None,
     output_mode: str | None,
     threshold: float | None,
+    matcher: MatcherName,
+    assignment: Assignment,
     n_ctx: int,
     run_id: str | None,
     resume: Path | None,
@@ -238,7 +242,9 @@ async def _run(
     if not local and base_url is None:
         raise UserInputError(f"--base-url: required for --model {model!r} (or set OPENAI_BASE_URL)")
     run_id = run_id or (resume.name if resume else new_run_id(prompt))
-    scoring = ScoringConfig() if threshold is None else ScoringConfig(match_threshold=threshold)
+    scoring = ScoringConfig(matcher=matcher, assignment=assignment)
+    if threshold is not None:
+        scoring = scoring.model_copy(update={"match_threshold": threshold})
     params = SamplingParams(
         temperature=temperature,
         max_tokens=max_tokens or defaults.max_tokens,

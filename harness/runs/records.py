@@ -90,7 +90,7 @@ class Manifest(_Record):
     reask: int
     repeat: int = 0
     cache: dict[str, str | int] | None = None
-    scoring: dict[str, float]
+    scoring: dict[str, float | str]  # thresholds, matcher and assignment names
     documents_source: str
     documents_hash: str
     n_documents: int
