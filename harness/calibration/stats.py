@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 from scipy.stats import rankdata
 
 from harness.annotation.agreement import cohen_kappa
+from harness.render.numbers import estimate
 from harness.scoring.stats import DEFAULT_BOOTSTRAP_SEED
 
 __all__ = [
@@ -37,16 +38,14 @@ CALIBRATION_RESAMPLES = 1000
 
 @dataclass(frozen=True)
 class Interval:
+    """An estimate with its 95% interval; printed by `harness.render` like any metric."""
+
     value: float | None
-    low: float | None
-    high: float | None
+    ci_low: float | None
+    ci_high: float | None
 
     def __str__(self) -> str:
-        if self.value is None:
-            return "-"
-        if self.low is None or self.high is None:
-            return f"{self.value:.3f}"
-        return f"{self.value:.3f} [{self.low:.3f}, {self.high:.3f}]"
+        return estimate(self)
 
 
 def roc_auc(scores: Floats, labels: Bools) -> float | None:

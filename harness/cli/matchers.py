@@ -124,6 +124,7 @@ class _JudgeSpec:
 
 def _print(report: object, source: Path) -> None:
     from harness.calibration import CalibrationReport
+    from harness.render import Column, Table, number
 
     assert isinstance(report, CalibrationReport)
     click.echo(
@@ -134,17 +135,19 @@ def _print(report: object, source: Path) -> None:
     if report.human_kappa is not None:
         click.echo(
             f"human-human kappa: {report.human_kappa} (all pairs); "
-            f"{_fmt(report.human_kappa_held_out)} (held-out half)"
+            f"{number(report.human_kappa_held_out)} (held-out half)"
         )
-    header = f"{'matcher':<18} {'ROC AUC [95% CI]':<26} {'threshold':>9}  {'train/test':>10}  "
-    click.echo(header + "kappa held-out [95% CI]  per annotator")
-    for m in report.matchers:
-        per = ", ".join(f"{k} {_fmt(v)}" for k, v in m.kappa_by_annotator.items())
-        click.echo(
-            f"{m.matcher:<18} {m.auc!s:<26} {_fmt(m.threshold):>9}  "
-            f"{m.train_pairs:>4}/{m.test_pairs:<5}  {m.kappa!s:<24} {per}"
-        )
-
-
-def _fmt(value: float | None) -> str:
-    return "-" if value is None else f"{value:.3f}"
+    columns = ["matcher", "ROC AUC [95% CI]", "threshold", "train/test"]
+    columns += ["kappa held-out [95% CI]", "per annotator"]
+    rows = [
+        [
+            m.matcher,
+            str(m.auc),
+            number(m.threshold),
+            f"{m.train_pairs}/{m.test_pairs}",
+            str(m.kappa),
+            ", ".join(f"{k} {number(v)}" for k, v in m.kappa_by_annotator.items()),
+        ]
+        for m in report.matchers
+    ]
+    click.echo(Table([Column(name) for name in columns], rows).to_text())
