@@ -21,7 +21,7 @@ from harness.paired import Array, available_metrics, design, holm, quantiles, ro
 from harness.render.numbers import DELTA_DIGITS, number, p_value
 from harness.resampling import DEFAULT_BOOTSTRAP_SEED, DEFAULT_RESAMPLES
 from harness.runs import RunFolder, SweepFolder
-from harness.scoring.document import DocScore
+from harness.scoring.document import DocScore, ScoringConfig
 from harness.scoring.metrics import HEADLINE_METRICS, counts_matrix, per_document_metrics
 from harness.scoring.stats import (
     SumStatistic,
@@ -42,6 +42,7 @@ __all__ = [
     "holm",
     "regressions",
     "runs_to_compare",
+    "scoring_note",
 ]
 
 DEFAULT_COMPARE_METRICS: tuple[str, ...] = (*HEADLINE_METRICS, "claim_f1_macro")
@@ -79,6 +80,7 @@ class PairComparison(BaseModel):
     run_b: str
     metrics: list[MetricDelta]
     flipped: list[FlippedDoc]
+    scoring_note: str | None = None  # set when the two runs were scored differently
 
 
 class Comparison(BaseModel):
@@ -206,6 +208,7 @@ def compare_runs(
     base = [runs[0][2][i] for i in ids]
     design_a = design(base)
     pairs = []
+    scoring_a = a.read_manifest().scoring
     for folder, _, docs in runs[1:]:
         other = [docs[i] for i in ids]
         deltas = _deltas(design_a, design(other), statistics, resamples, seed, alpha)
@@ -215,6 +218,7 @@ def compare_runs(
                 run_b=str(folder.path),
                 metrics=deltas,
                 flipped=flipped_documents(base, other),
+                scoring_note=scoring_note(scoring_a, folder.read_manifest().scoring),
             )
         )
     return Comparison(
@@ -225,6 +229,22 @@ def compare_runs(
         seed=seed,
         alpha=alpha,
         pairs=pairs,
+    )
+
+
+def scoring_note(a: ScoringConfig, b: ScoringConfig) -> str | None:
+    """What differs between two runs' scoring (matcher, assignment, thresholds), or None:
+    such deltas mix the model's change with the scorer's, so the reader must be told."""
+    differs = [
+        f"{name} {getattr(a, name)} vs {getattr(b, name)}"
+        for name in ScoringConfig.model_fields
+        if getattr(a, name) != getattr(b, name)
+    ]
+    if not differs:
+        return None
+    return (
+        f"scored differently ({'; '.join(differs)}): the deltas mix the model with the "
+        "scorer; `harness rescore` one run to match the other"
     )
 
 

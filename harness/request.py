@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from harness.endpoints.local import DEFAULT_CONTEXT
 from harness.endpoints.settings import HttpClient, OutputMode
+from harness.scoring_names import DEFAULT_ASSIGNMENT, DEFAULT_MATCHER, Assignment, MatcherName
 
 __all__ = [
     "CacheOptions",
@@ -69,6 +70,8 @@ class EvaluationOptions(_Group):
     reask: int = Field(1, ge=0, le=5)
     output_mode: OutputMode | None = None
     threshold: float | None = Field(None, ge=0, le=1)
+    matcher: MatcherName = DEFAULT_MATCHER
+    assignment: Assignment = DEFAULT_ASSIGNMENT
     results: Path = Path("results")
     run_id: str | None = None
     resume: Path | None = None

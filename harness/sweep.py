@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from harness.endpoints.settings import HttpClient, Kind, SamplingParams, kind_of
+from harness.scoring_names import DEFAULT_ASSIGNMENT, DEFAULT_MATCHER, Assignment, MatcherName
 
 __all__ = ["Cell", "EndpointSpec", "Override", "ParamGrid", "SweepFile"]
 
@@ -107,6 +108,8 @@ class SweepFile(BaseModel):
         None, description="force a structured-output rung; null = probe"
     )
     threshold: Annotated[float, Field(ge=0, le=1)] | None = None
+    matcher: MatcherName = Field(DEFAULT_MATCHER, description="claim matcher for every cell")
+    assignment: Assignment = Field(DEFAULT_ASSIGNMENT, description="how claims pair up")
 
 
 @dataclass(frozen=True)

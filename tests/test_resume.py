@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import signal
+import socket
 import subprocess
 import time
 from collections import Counter
@@ -137,3 +138,22 @@ def test_sigterm_marks_the_run_interrupted_and_resume_finishes_it(
     seen = doc_requests(setup, before)
     assert set(seen) - {None} == set(setup.ids) - set(done)
     assert read_json(run / "manifest.json")["status"] == "completed"
+
+
+def test_a_client_killed_before_its_body_is_not_logged_as_a_request(
+    scripted_server: Start,
+) -> None:
+    """The scripted server once read a missing body as `{}` and logged a request with no
+    document: a run SIGKILLed between writing its headers and its body left one behind,
+    counted against the resumed run (the kill -9 test above saw 2 requests without a
+    document instead of the probe alone)."""
+    server = scripted_server(lambda request: Reply(content='{"claims": []}'))
+    host, port = server.base_url.removeprefix("http://").removesuffix("/v1").split(":")
+    with socket.create_connection((host, int(port))) as client:
+        client.sendall(
+            b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n"
+            b"Content-Type: application/json\r\nContent-Length: 500\r\n\r\n"
+        )
+        client.shutdown(socket.SHUT_WR)  # the body never comes
+        answer = b"".join(iter(lambda: client.recv(4096), b""))  # until the server closes
+    assert answer == b"" and server.requests == []

@@ -26,6 +26,7 @@ from harness.request import RunRequest
 from harness.runs import RunFolder, SweepSummary
 from harness.runs.folder import new_run_id
 from harness.scoring.document import ScoringConfig
+from harness.scoring_names import Assignment, MatcherName
 from harness.sweep import Cell, EndpointSpec, SweepFile
 
 __all__ = ["plan_sweep", "rescore", "run", "run_sweep"]
@@ -51,7 +52,6 @@ def _shared(request: RunRequest, spec: EndpointSpec) -> Shared:
     corpus, evaluation, cache = request.corpus, request.evaluation, request.cache
     limit = None if corpus.all_docs else (corpus.limit or DEFAULTS[kind_of(spec.model)].limit)
     documents, gold = load_corpus(corpus.docs, corpus.gold, limit)
-    threshold = evaluation.threshold
     return Shared(
         docs=corpus.docs,
         gold=corpus.gold,
@@ -61,7 +61,9 @@ def _shared(request: RunRequest, spec: EndpointSpec) -> Shared:
         gold_set=gold,
         reask=evaluation.reask,
         output_mode=evaluation.output_mode,
-        scoring=ScoringConfig() if threshold is None else ScoringConfig(match_threshold=threshold),
+        scoring=ScoringConfig().choosing(
+            evaluation.threshold, evaluation.matcher, evaluation.assignment
+        ),
         cache_dir=None if cache.no_cache else (cache.cache_dir or default_cache_dir()),
         retry_failed=evaluation.retry_failed,
     )
@@ -124,14 +126,19 @@ def plan_sweep(
     return asyncio.run(plan_cells(sweep, path, cells, cache_dir, retry_failed))
 
 
-def rescore(run: Path, gold: Path | None = None, threshold: float | None = None) -> RunOutcome:
+def rescore(
+    run: Path,
+    gold: Path | None = None,
+    threshold: float | None = None,
+    matcher: MatcherName | None = None,
+    assignment: Assignment | None = None,
+) -> RunOutcome:
     """Score a run again from its stored predictions, without calling any model; with other
-    gold or another threshold, the manifest says so."""
+    gold, another threshold, matcher or assignment (None keeps the run's), the manifest
+    says so."""
     folder = RunFolder.open(run)
     manifest = folder.read_manifest()
-    scoring = manifest.scoring
-    if threshold is not None:
-        scoring = scoring.model_copy(update={"match_threshold": threshold})
+    scoring = manifest.scoring.choosing(threshold, matcher, assignment)
     documents = load_documents(Path(manifest.documents_source))[: manifest.n_documents]
     gold_set = check_gold(gold or Path(manifest.gold_source), documents)
     metrics = score_run(folder, documents, gold_set, scoring)

@@ -62,7 +62,6 @@ def _job(sweep: SweepFile, path: Path, cell: Cell) -> CellJob:
 
 def _shared(sweep: SweepFile, cache_dir: Path | None, retry_failed: bool) -> Shared:
     documents, gold = load_corpus(sweep.docs, sweep.gold, sweep.limit)
-    threshold = sweep.threshold  # 0 is a threshold too: test for None, not truthiness
     return Shared(
         docs=sweep.docs,
         gold=sweep.gold,
@@ -72,7 +71,7 @@ def _shared(sweep: SweepFile, cache_dir: Path | None, retry_failed: bool) -> Sha
         gold_set=gold,
         reask=sweep.reask,
         output_mode=OutputMode(sweep.output_mode) if sweep.output_mode else None,
-        scoring=ScoringConfig() if threshold is None else ScoringConfig(match_threshold=threshold),
+        scoring=ScoringConfig().choosing(sweep.threshold, sweep.matcher, sweep.assignment),
         cache_dir=cache_dir,
         retry_failed=retry_failed,
     )

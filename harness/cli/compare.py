@@ -48,6 +48,8 @@ def _print(c: Comparison, console: Console) -> None:
 
     console.print(_header(c))
     for pair in c.pairs:
+        if pair.scoring_note:
+            click.echo(f"warning: {pair.run_b} vs {pair.run_a}: {pair.scoring_note}", err=True)
         console.print(comparison_table(pair, c.alpha).to_rich(title_justify="left"))
         console.print(f"flipped documents: {len(pair.flipped)}")
         for doc in pair.flipped:
@@ -60,6 +62,7 @@ def _markdown(c: Comparison) -> str:
     lines = ["# Run comparison", "", _header(c), ""]
     for pair in c.pairs:
         lines += [f"## `{pair.run_b}` vs `{pair.run_a}`", ""]
+        lines += [f"**Warning:** {pair.scoring_note}", ""] if pair.scoring_note else []
         lines += [comparison_table(pair, c.alpha).to_markdown()]
         lines += ["", f"Flipped documents: {len(pair.flipped)}", ""]
         lines += [f"- `{d.doc_id}`: {'; '.join(d.reasons)}" for d in pair.flipped]

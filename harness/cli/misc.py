@@ -10,9 +10,11 @@ import click
 
 import harness
 from harness.cli.display import print_summary
+from harness.cli.options import rescore_matcher_options
 from harness.endpoints.local import DEFAULT_CONTEXT, LocalServer, parse_local_model
 from harness.errors import UserInputError
 from harness.schemas import SCHEMA_MODELS, load_published
+from harness.scoring_names import Assignment, MatcherName
 
 __all__ = ["rescore_command", "schema_command", "serve_command", "show_command"]
 
@@ -41,9 +43,17 @@ def show_command(run: Path) -> None:
     default=None,
     help="Claim-matching threshold [default: the run's].",
 )
-def rescore_command(run: Path, gold: Path | None, threshold: float | None) -> None:
-    """Recompute scores and metrics from stored predictions, without calling any model."""
-    outcome = harness.rescore(run, gold, threshold)
+@rescore_matcher_options
+def rescore_command(
+    run: Path,
+    gold: Path | None,
+    threshold: float | None,
+    matcher: MatcherName | None,
+    assignment: Assignment | None,
+) -> None:
+    """Recompute scores and metrics from stored predictions, without calling any model
+    (also with another --matcher, --assignment or --threshold; the manifest records them)."""
+    outcome = harness.rescore(run, gold, threshold, matcher, assignment)
     print_summary(outcome.manifest, outcome.metrics, str(run))
 
 

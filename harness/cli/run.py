@@ -14,7 +14,7 @@ import click
 
 import harness
 from harness.cli.display import LiveProgress, print_summary
-from harness.cli.options import cache_options
+from harness.cli.options import cache_options, matcher_options
 from harness.endpoints.local import DEFAULT_CONTEXT
 from harness.endpoints.settings import HttpClient, OutputMode
 from harness.request import RunRequest
@@ -177,6 +177,7 @@ evaluation_options = _group(
         default=None,
         help="Claim-matching similarity threshold [default: 0.5].",
     ),
+    matcher_options,
     click.option(
         "--results",
         type=click.Path(path_type=Path),

@@ -134,8 +134,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length", "0"))
+        data = self.rfile.read(length)
+        if len(data) < length:  # the client went away mid-request (killed): nothing was asked
+            self.close_connection = True
+            return
         try:
-            body = json.loads(self.rfile.read(length) or b"{}")
+            body = json.loads(data or b"{}")
         except json.JSONDecodeError:
             self._send(400, b'{"error": {"message": "invalid JSON body"}}')
             return

@@ -89,8 +89,10 @@ class BatchScorer:
 
     def score(self, tasks: Sequence[ScoringTask]) -> list[DocScore]:
         """Scores in input order; in worker processes when the batch is worth it."""
-        if self.workers == 1 or (
-            self._pool is None and estimated_serial_s(tasks) < PARALLEL_FROM_S
+        if (
+            self.workers == 1
+            or not self.config.matcher.startswith("lexical")  # its model already uses every core
+            or (self._pool is None and estimated_serial_s(tasks) < PARALLEL_FROM_S)
         ):
             return _score_chunk(list(tasks), self.config)
         if self._pool is None:

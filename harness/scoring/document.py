@@ -8,28 +8,60 @@ it did, and the counts from which every corpus metric is computed.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from harness.claims import Claim, GoldDocument, GoldField
 from harness.scoring.grounding import DEFAULT_FUZZY_THRESHOLD, NormalisedDocument, ground
-from harness.scoring.matching import DEFAULT_MATCH_THRESHOLD, ClaimView, match_claims
+from harness.scoring.matchers import Matcher, get_matcher
+from harness.scoring.matching import (
+    DEFAULT_MATCH_THRESHOLD,
+    ClaimView,
+    Match,
+    assign,
+    assign_many_to_one,
+)
 from harness.scoring.speakers import (
     cue_matches,
     speaker_matches,
     via_innermost_matches,
     via_matches,
 )
+from harness.scoring_names import DEFAULT_ASSIGNMENT, DEFAULT_MATCHER, Assignment, MatcherName
 
-__all__ = ["DocCounts", "DocScore", "MatchedPair", "ScoringConfig", "score_document"]
+__all__ = [
+    "Assignment",
+    "DocCounts",
+    "DocScore",
+    "MatchedPair",
+    "ScoringConfig",
+    "score_document",
+]
 
 
 class ScoringConfig(BaseModel):
-    """Thresholds that change scores; stored in every run so re-scoring is reproducible."""
+    """Everything that changes scores (thresholds, matcher, assignment); stored in every run
+    so re-scoring is reproducible."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     match_threshold: float = DEFAULT_MATCH_THRESHOLD
     fuzzy_threshold: float = DEFAULT_FUZZY_THRESHOLD
+    matcher: MatcherName = DEFAULT_MATCHER
+    assignment: Assignment = DEFAULT_ASSIGNMENT
+
+    def choosing(
+        self,
+        threshold: float | None = None,
+        matcher: MatcherName | None = None,
+        assignment: Assignment | None = None,
+    ) -> ScoringConfig:
+        """This config with what a user chose (None keeps this config's value), validated:
+        the one rule by which `run`, a sweep and `rescore` turn their options into scoring."""
+        chosen = {"match_threshold": threshold, "matcher": matcher, "assignment": assignment}
+        changes = {key: value for key, value in chosen.items() if value is not None}
+        return ScoringConfig.model_validate(self.model_dump() | changes)
 
 
 class MatchedPair(BaseModel):
@@ -84,6 +116,26 @@ class DocScore(BaseModel):
     ungrounded_predicted: list[int]
 
 
+@cache
+def _matcher(name: str) -> Matcher:
+    """One matcher per process and name (the embedding model loads once)."""
+    return get_matcher(name)
+
+
+def _match(
+    pred: list[ClaimView],
+    gold: list[ClaimView],
+    document: NormalisedDocument,
+    config: ScoringConfig,
+) -> list[Match]:
+    if not pred or not gold:
+        return []
+    scores = np.asarray(_matcher(config.matcher).similarity(pred, gold, document), dtype=float)
+    if config.assignment == "many-to-one":
+        return assign_many_to_one(scores, config.match_threshold)
+    return assign(scores, config.match_threshold)
+
+
 def _check(field: GoldField, gold: GoldDocument, ok: bool) -> bool | None:
     return None if field in gold.unannotated else ok
 
@@ -108,7 +160,7 @@ def score_document(
         ClaimView.of(ground(c.evidence, document, config.fuzzy_threshold), c.statement)
         for c in gold.claims
     ]
-    matches = match_claims(pred_views, gold_views, config.match_threshold)
+    matches = _match(pred_views, gold_views, document, config)
     pairs = []
     for m in matches:
         p, g = predicted[m.predicted], gold.claims[m.gold]
@@ -135,10 +187,12 @@ def score_document(
         n_pred_grounded=sum(v.grounding.found for v in pred_views),
         n_gold=len(gold.claims),
         n_gold_required=sum(c.required for c in gold.claims),
-        matched=len(pairs),
-        matched_required=sum(p.gold_required for p in pairs),
-        attributed=sum(p.speaker for p in pairs),
-        attributed_required=sum(p.speaker and p.gold_required for p in pairs),
+        matched=len({p.predicted for p in pairs}),
+        # Distinct claims on each side: equal to the pair counts under one-to-one; under
+        # many-to-one a gold claim found by two predictions is still found once.
+        matched_required=len({p.gold for p in pairs if p.gold_required}),
+        attributed=len({p.predicted for p in pairs if p.speaker}),
+        attributed_required=len({p.gold for p in pairs if p.speaker and p.gold_required}),
         speaker_type_pairs=sum(p.speaker_type is not None for p in pairs),
         speaker_type_ok=sum(p.speaker_type is True for p in pairs),
         quote_type_pairs=sum(p.quote_type is not None for p in pairs),

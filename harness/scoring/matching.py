@@ -30,6 +30,8 @@ __all__ = [
     "EVIDENCE_WEIGHT",
     "ClaimView",
     "Match",
+    "assign",
+    "assign_many_to_one",
     "match_claims",
     "similarity",
     "similarity_matrix",
@@ -52,6 +54,7 @@ class ClaimView:
     grounding: Grounding
     statement_tokens: tuple[str, ...]
     statement_counts: Counter[str] = field(default_factory=Counter, compare=False)
+    statement: str = field(default="", compare=False)  # raw text, for non-lexical matchers
 
     def __post_init__(self) -> None:
         if not self.statement_counts and self.statement_tokens:
@@ -59,7 +62,7 @@ class ClaimView:
 
     @classmethod
     def of(cls, grounding: Grounding, statement: str) -> ClaimView:
-        return cls(grounding, tuple(tokens(statement)))
+        return cls(grounding, tuple(tokens(statement)), statement=statement)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,9 +160,15 @@ def match_claims(
     """Best one-to-one assignment; only pairs with similarity >= threshold are kept."""
     if not predicted or not gold:
         return []
+    return assign(similarity_matrix(predicted, gold), threshold)
+
+
+def assign(scores: NDArray[np.float64], threshold: float) -> list[Match]:
+    """Best one-to-one assignment of a (predicted, gold) similarity matrix from any matcher."""
+    if scores.size == 0:
+        return []
     from scipy.optimize import linear_sum_assignment  # slow to import; only scoring needs it
 
-    scores = similarity_matrix(predicted, gold)
     admissible = np.where(scores >= threshold, scores, 0.0)
     rows, cols = linear_sum_assignment(admissible, maximize=True)
     return [
@@ -167,3 +176,19 @@ def match_claims(
         for r, c in zip(rows, cols, strict=True)
         if scores[r, c] >= threshold
     ]
+
+
+def assign_many_to_one(scores: NDArray[np.float64], threshold: float) -> list[Match]:
+    """Every claim, predicted or gold, paired with its most similar counterpart when that
+    similarity is >= threshold; a claim may be the best match of several others.
+
+    This is "found in the other set" in both directions (FEVERFact's Focus and Coverage):
+    a model that splits one gold claim in two has both halves found, and the gold claim is
+    found once (scoring counts distinct claims on each side, see docs/metrics.md)."""
+    if scores.size == 0:
+        return []
+    best_gold, best_predicted = scores.argmax(axis=1), scores.argmax(axis=0)
+    pairs = {(i, int(j)) for i, j in enumerate(best_gold)} | {
+        (int(i), j) for j, i in enumerate(best_predicted)
+    }
+    return [Match(i, j, float(scores[i, j])) for i, j in sorted(pairs) if scores[i, j] >= threshold]
