@@ -87,9 +87,13 @@ def test_two_by_two_sweep_resumes_and_caches(
         assert set(cell["metrics"]) == set(HEADLINE)
         assert cell["metrics"]["claim_f1"]["value"] == 1.0  # the server answers with gold
         assert cell["status"] == "completed" and cell["n_docs"] == n
+    labels = [c["label"] for c in summary["cells"]]
+    assert labels == ["extract@v1 / a", "extract@v1 / b", "extract@v2 / a", "extract@v2 / b"]
     markdown = (folder / "summary.md").read_text()
-    assert markdown.count("| extract-") == 4 and "1.000 [1.000, 1.000]" in markdown
-    assert "documents requested in this invocation: 12" in first.stdout
+    assert markdown.count("| extract@v") == 4 + 5 * 2  # cells, then 2 prompt rows per pivot
+    assert "1.000 [1.000, 1.000]" in markdown and "## claim_f1: prompt x model" in markdown
+    assert "| prompt | a (model-a) | b (model-b) |" in markdown
+    assert "12 to answer, 0 from the cache, 12 sent to an endpoint" in first.stdout
 
     # A sweep folder stands for its cells: each compared with the first, in sweep order.
     compared = run_cli("compare", str(folder))
@@ -109,7 +113,7 @@ def test_two_by_two_sweep_resumes_and_caches(
     assert counts(servers) == {"a": 1 + 2 * n, "b": 1 + 2 * n}  # nothing reached a server
     assert sorted(p.name for p in (folder / "cells").iterdir()) == cells  # resumed, no copies
     assert ((folder / "summary.json").read_bytes(), (folder / "summary.md").read_bytes()) == before
-    assert "documents requested in this invocation: 0" in again.stdout
+    assert "0 to answer, 0 from the cache, 0 sent to an endpoint" in again.stdout
 
     # One cell's temperature changes: exactly that cell's documents are requested again.
     override = {"prompt": "extract@v1", "endpoint": "b", "params": {"temperature": 0.5}}
@@ -146,6 +150,9 @@ def test_dry_run_counts_without_requesting(
     write_sweep(corpus, tmp_path, endpoints=endpoints(servers), name="copy")
     copied = sweep_cli(run_cli, str(path), "--dry-run")
     assert f"4 cells, 0 of {4 * n} cell documents to request" in copied.stdout, copied.stdout
+    served = sweep_cli(run_cli, str(path), "--quiet")  # requested, but the cache answers all
+    assert served.returncode == 0, served.stderr
+    assert f"{4 * n} to answer, {4 * n} from the cache, 0 sent to an endpoint" in served.stdout
     # ... and a changed temperature needs all of that endpoint's documents.
     write_sweep(
         corpus, tmp_path, endpoints=endpoints(servers), name="copy", params={"temperature": 0.3}

@@ -60,7 +60,8 @@ class RunOutcome:
     folder: RunFolder
     manifest: Manifest
     metrics: Metrics
-    requested: int
+    requested: int  # documents asked for in this invocation, whoever answered
+    from_cache: int = 0  # of those, answered entirely by the response cache
 
     def scores(self) -> list[DocScore]:
         """Per-document scores, read from the run folder (they are not kept in memory)."""
@@ -196,7 +197,7 @@ async def run_evaluation(
         if status != "completed":
             score_stopped_run(folder, inputs.documents, inputs.gold, config.scoring)
     metrics = score_run(folder, inputs.documents, inputs.gold, config.scoring)
-    return RunOutcome(folder, manifest, metrics, requested=len(todo))
+    return RunOutcome(folder, manifest, metrics, len(todo), tally.from_cache)
 
 
 async def _probe(client: ChatClient) -> list[ProbeRecord]:

@@ -158,8 +158,9 @@ async def plan_cells(
 @dataclass(frozen=True)
 class CellOutcome:
     cell: Cell
-    requested: int
+    requested: int  # documents asked for in this invocation
     error: HarnessError | None
+    from_cache: int = 0  # of those, answered entirely by the response cache
 
 
 async def run_cells(
@@ -182,7 +183,7 @@ async def run_cells(
                 outcome = await run_cell(
                     shared, _job(sweep, path, cell), resolver, progress(index, cell)
                 )
-                outcomes.append(CellOutcome(cell, outcome.requested, None))
+                outcomes.append(CellOutcome(cell, outcome.requested, None, outcome.from_cache))
             except HarnessError as exc:  # the cell's manifest records it; other cells go on
                 outcomes.append(CellOutcome(cell, 0, exc))
     summary = build_summary(sweep, folder, cells)

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
 
 import harness
 from harness.cli.display import LiveProgress
@@ -63,7 +62,11 @@ def sweep_command(
     _print_summary(summary)
     click.echo(f"sweep folder: {harness.SweepFolder.of(sweep.results, sweep.name).path}")
     requested = sum(o.requested for o in outcomes)
-    click.echo(f"documents requested in this invocation: {requested}")
+    cached = sum(o.from_cache for o in outcomes)
+    click.echo(
+        f"documents in this invocation: {requested} to answer, {cached} from the cache, "
+        f"{requested - cached} sent to an endpoint"
+    )
     failed = [o for o in outcomes if o.error is not None]
     if failed:
         error = failed[0].error
@@ -102,8 +105,10 @@ def _print_plan(name: str, plans: list[CellPlan]) -> None:
 
 
 def _print_summary(summary: SweepSummary) -> None:
-    from harness.render.summaries import sweep_table
+    from harness.cli.display import wide_console
+    from harness.render.summaries import sweep_pivot, sweep_table
 
-    console = Console()
-    table = sweep_table(summary).to_rich()
-    (console if console.is_terminal else Console(width=240)).print(table)  # no "…" in logs
+    console = wide_console()
+    console.print(sweep_table(summary).to_rich())
+    for metric in summary.metrics[:2]:  # every headline metric's pivot is in summary.md
+        console.print(sweep_pivot(summary, metric).to_rich())

@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING
 
 from harness.render.numbers import DELTA_DIGITS, estimate, interval, number, p_value
 from harness.render.table import Column, Table
-from harness.runs import Manifest, SweepSummary
+from harness.runs import Manifest, SummaryCell, SweepSummary
 from harness.scoring.metrics import HEADLINE_METRICS, METRIC_ORDER, Metrics
 
 if TYPE_CHECKING:
     from harness.compare import PairComparison
 
-__all__ = ["comparison_table", "run_table", "sweep_table"]
+__all__ = ["comparison_table", "run_table", "sweep_markdown", "sweep_pivot", "sweep_table"]
 
 _ORDER = (*METRIC_ORDER, "claim_f1_macro", "attributed_f1_macro")
 
@@ -41,27 +41,80 @@ def run_table(manifest: Manifest, metrics: Metrics) -> Table:
     )
 
 
+def _varying(summary: SweepSummary) -> list[str]:
+    """The sampling parameters that differ between the sweep's cells."""
+    names = sorted({name for c in summary.cells for name in c.params})
+    return [n for n in names if len({json.dumps(c.params.get(n)) for c in summary.cells}) > 1]
+
+
 def sweep_table(summary: SweepSummary) -> Table:
-    """One row per cell; only the sampling parameters that vary get a column."""
-    varying = [
-        name
-        for name in (summary.cells[0].params if summary.cells else {})
-        if len({json.dumps(c.params[name]) for c in summary.cells}) > 1
-    ]
-    columns = [Column(name) for name in ("cell", "prompt", "endpoint", *varying)]
-    columns += [Column("repeat", True), Column("docs", True)]
+    """One row per cell, named by its label (what tells it from the others); the folder
+    id (with its config hash) last, for finding the cell on disk."""
+    columns = [Column("cell"), Column("docs", True)]
     columns += [Column(m, True) for m in summary.metrics]
-    columns += [Column("failures"), Column("status")]
+    columns += [Column("failures"), Column("status"), Column("folder")]
     rows = []
     for c in summary.cells:
         failures = ", ".join(f"{k} {v}" for k, v in sorted(c.failures.items())) or "none"
         rows.append(
-            [c.id, c.prompt, c.endpoint, *(str(c.params[n]) for n in varying), str(c.repeat)]
-            + ["-" if c.n_docs is None else str(c.n_docs)]
+            [c.label or c.id, "-" if c.n_docs is None else str(c.n_docs)]
             + [estimate(c.metrics.get(m)) for m in summary.metrics]
-            + [failures, c.status]
+            + [failures, c.status, c.folder]
         )
     return Table(columns, rows, title=f"sweep {summary.name} ({len(rows)} cells, 95% CIs)")
+
+
+def _pooled(cells: list[SummaryCell], metric: str) -> str:
+    """One cell: its estimate with the 95% CI. Repeats: their mean, the count and the
+    range of the repeats' values (a spread over repeats, not an interval over documents)."""
+    values = [c.metrics.get(metric) for c in cells]
+    defined = [v.value for v in values if v is not None and v.value is not None]
+    if len(cells) == 1:
+        return estimate(values[0])
+    if not defined:
+        return "-"
+    mean = sum(defined) / len(defined)
+    return f"{number(mean)} ({len(defined)}x, range {interval(min(defined), max(defined))})"
+
+
+def sweep_pivot(summary: SweepSummary, metric: str) -> Table:
+    """`metric` as prompt (x varying parameters) rows by model columns, with 95% CIs."""
+    varying = _varying(summary)
+    endpoints = list(dict.fromkeys(c.endpoint for c in summary.cells))
+    groups: dict[tuple[str, ...], dict[str, list[SummaryCell]]] = {}
+    for c in summary.cells:
+        key = (c.prompt, *(f"{n}={c.params.get(n)}" for n in varying))
+        groups.setdefault(key, {}).setdefault(c.endpoint, []).append(c)
+    columns = [Column("prompt"), *(Column(n) for n in varying)]
+    models = {c.endpoint: c.model for c in summary.cells}
+    columns += [Column(e if models[e] == e else f"{e} ({models[e]})", True) for e in endpoints]
+    rows = [
+        [key[0], *(part.partition("=")[2] for part in key[1:])]
+        + [_pooled(by_endpoint[e], metric) if e in by_endpoint else "" for e in endpoints]
+        for key, by_endpoint in groups.items()
+    ]
+    return Table(columns, rows, title=f"{metric}: prompt x model (95% CIs)")
+
+
+def sweep_markdown(summary: SweepSummary) -> str:
+    """`summary.md`: the cells, then one prompt x model pivot per headline metric."""
+    table = sweep_table(summary)
+    lines = [
+        f"# Sweep {summary.name}",
+        "",
+        f"{len(table.rows)} cells; headline metrics with 95% bootstrap intervals over documents.",
+        "Each cell is a run folder (the `folder` column, under this sweep's folder).",
+        "",
+        table.to_markdown(),
+    ]
+    for metric in summary.metrics:
+        lines += [
+            "",
+            f"## {metric}: prompt x model",
+            "",
+            sweep_pivot(summary, metric).to_markdown(),
+        ]
+    return "\n".join(lines) + "\n"
 
 
 def comparison_table(pair: PairComparison, alpha: float) -> Table:

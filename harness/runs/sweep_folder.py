@@ -19,7 +19,7 @@ from harness.errors import UserInputError, json_path
 from harness.runs.folder import RunFolder, write_atomic
 from harness.scoring.metrics import MetricValue
 
-__all__ = ["SummaryCell", "SweepFolder", "SweepSummary"]
+__all__ = ["SummaryCell", "SweepFolder", "SweepSummary", "cell_outcome"]
 
 _CELLS, _SUMMARY, _SUMMARY_MD, _SWEEP = "cells", "summary.json", "summary.md", "sweep.json"
 
@@ -27,6 +27,7 @@ _CELLS, _SUMMARY, _SUMMARY_MD, _SWEEP = "cells", "summary.json", "summary.md", "
 class SummaryCell(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     id: str
+    label: str = ""  # what tells this cell from the others (written since 0.x; "" before)
     prompt: str
     endpoint: str
     model: str
@@ -47,6 +48,23 @@ class SweepSummary(BaseModel):
     name: str
     metrics: list[str]
     cells: list[SummaryCell]
+
+
+def cell_outcome(run: RunFolder, metrics: list[str]) -> dict[str, object]:
+    """A cell's status, error, document count, `metrics` and failures, read from its run
+    folder: the one rule for what a summary row says, at a sweep's end and after rescore."""
+    status, error = "not run", None
+    if run.has_manifest():
+        manifest = run.read_manifest()
+        status, error = manifest.status, manifest.error
+    found = run.read_metrics() if run.has_metrics() else None
+    return {
+        "status": status,
+        "error": error,
+        "n_docs": found.n_docs if found else None,
+        "metrics": {k: v for k, v in (found.metrics if found else {}).items() if k in metrics},
+        "failures": found.failures if found else {},
+    }
 
 
 class SweepFolder:
@@ -97,6 +115,15 @@ class SweepFolder:
             raise UserInputError(
                 f"{path}: {json_path(first['loc'])}: not a sweep summary: {first['msg']}"
             ) from exc
+
+    def refreshed_summary(self) -> SweepSummary:
+        """The summary with every row re-read from its cell's folder (after a rescore)."""
+        summary = self.read_summary()
+        cells = [
+            cell.model_copy(update=cell_outcome(RunFolder(self.cell(cell.id)), summary.metrics))
+            for cell in summary.cells
+        ]
+        return summary.model_copy(update={"cells": cells})
 
     def completed_cells(self) -> tuple[list[RunFolder], list[str]]:
         """The completed cells' run folders in sweep order, and a note for each one left out."""
