@@ -18,7 +18,9 @@ def test_numbers_and_the_interval_rule() -> None:
     assert estimate(MetricValue(value=0.57, ci_low=0.0, ci_high=1.0)) == "0.570 [0.000, 1.000]"
     assert estimate(MetricValue(value=0.5, ci_low=None, ci_high=None)) == "0.500"
     assert estimate(MetricValue(value=None, ci_low=None, ci_high=None)) == "-"
-    assert estimate(None) == "-" and p_value(0.000123456) == "0.0001235" and p_value(None) == "-"
+    assert estimate(None) == "-" and p_value(None) == "-"
+    assert p_value(0.000123456) == "0.0001" and p_value(0.5) == "0.5000"
+    assert p_value(0.00001) == "<0.0001" and p_value(0.0004, 3) == "<0.001"
 
 
 TABLE = Table(

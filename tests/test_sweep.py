@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -99,9 +98,10 @@ def test_two_by_two_sweep_resumes_and_caches(
     compared = run_cli("compare", str(folder))
     assert compared.returncode == 0, compared.stderr
     order = [c["id"] for c in summary["cells"]]
-    flat = "".join(compared.stdout.split())  # rich wraps long run paths
-    pairs = re.findall(r"B=\S*?/cells/(extract-\S+?-r\d+)A=\S*?/cells/(extract-\S+?-r\d+)", flat)
-    assert pairs == [(cell, order[0]) for cell in order[1:]], compared.stdout
+    assert "Holm-corrected across all 18 comparisons (3 pairs x metrics)" in compared.stdout
+    rows = [line.split("│")[1].strip() for line in compared.stdout.splitlines() if "│" in line]
+    assert rows == [label for label in labels[1:] for _ in range(6)], compared.stdout
+    assert f"A = {labels[0]} ({folder / 'cells' / order[0]})" in compared.stdout
     report = run_cli("report", str(folder), "-o", str(tmp_path / "sweep.html"))
     assert report.returncode == 0, report.stderr
     html = (tmp_path / "sweep.html").read_text(encoding="utf-8")

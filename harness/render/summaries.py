@@ -14,7 +14,7 @@ from harness.runs import Manifest, SummaryCell, SweepSummary
 from harness.scoring.metrics import HEADLINE_METRICS, METRIC_ORDER, Metrics
 
 if TYPE_CHECKING:
-    from harness.compare import PairComparison
+    from harness.compare import Comparison, MetricDelta
 
 __all__ = ["comparison_table", "run_table", "sweep_markdown", "sweep_pivot", "sweep_table"]
 
@@ -117,26 +117,34 @@ def sweep_markdown(summary: SweepSummary) -> str:
     return "\n".join(lines) + "\n"
 
 
-def comparison_table(pair: PairComparison, alpha: float) -> Table:
-    """One pair of runs: each metric's A, B, delta with its CI, p and Holm p; the rows
-    significant after Holm's correction in bold."""
-    columns = [Column("metric")]
+def _delta_row(m: MetricDelta) -> list[str]:
+    return [
+        m.metric,
+        number(m.value_a, DELTA_DIGITS),
+        number(m.value_b, DELTA_DIGITS),
+        number(m.delta, DELTA_DIGITS, signed=True),
+        interval(m.ci_low, m.ci_high, DELTA_DIGITS, signed=True),
+        p_value(m.p_value),
+        p_value(m.p_holm),
+    ]
+
+
+def comparison_table(comparison: Comparison) -> Table:
+    """Every pair in one table (the first column names B when there are several), since
+    Holm's correction covers them all; rows significant after it in bold."""
+    several = len(comparison.pairs) > 1
+    columns = [Column("B")] if several else []
+    columns += [Column("metric")]
     columns += [Column(name, True) for name in ("A", "B", "B - A", "CI", "p", "p (Holm)")]
     rows: list[list[str]] = []
     bold: set[int] = set()
-    for index, m in enumerate(pair.metrics):
-        if m.p_holm is not None and m.p_holm < alpha:
-            bold.add(index)
-        rows.append(
-            [
-                m.metric,
-                number(m.value_a, DELTA_DIGITS),
-                number(m.value_b, DELTA_DIGITS),
-                number(m.delta, DELTA_DIGITS, signed=True),
-                interval(m.ci_low, m.ci_high, DELTA_DIGITS, signed=True),
-                p_value(m.p_value),
-                p_value(m.p_holm),
-            ]
-        )
-    title = f"B = {pair.run_b}\nA = {pair.run_a}"
+    for pair in comparison.pairs:
+        for m in pair.metrics:
+            if m.p_holm is not None and m.p_holm < comparison.alpha:
+                bold.add(len(rows))
+            rows.append(([pair.label_b or pair.run_b] if several else []) + _delta_row(m))
+    first = comparison.pairs[0]
+    title = f"A = {first.label_a or first.run_a} ({first.run_a})"
+    if not several:
+        title = f"B = {first.label_b or first.run_b} ({first.run_b})\n{title}"
     return Table(columns, rows, title=title, bold_rows=frozenset(bold))

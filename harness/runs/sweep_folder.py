@@ -88,6 +88,18 @@ class SweepFolder:
         found = results.glob(f"sweeps/*/{_CELLS}/*/manifest.json")
         return sorted(path.parent for path in found)
 
+    @classmethod
+    def label_of(cls, run: Path) -> str | None:
+        """The label a sweep summary gives the cell folder `run`; None if it is no cell."""
+        sweep = cls(run.parent.parent)
+        if run.parent.name != _CELLS or not cls.holds_sweep(sweep.path):
+            return None
+        try:
+            cells = sweep.read_summary().cells
+        except (OSError, UserInputError):  # a summary we cannot read costs only the label
+            return None
+        return next((c.label for c in cells if c.id == run.name and c.label), None)
+
     def cell(self, cell_id: str) -> Path:
         return self.path / _CELLS / cell_id
 
