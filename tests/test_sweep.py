@@ -66,6 +66,29 @@ def counts(servers: dict[str, ScriptedServer]) -> dict[str, int]:
     return {n: len(s.requests) for n, s in servers.items()}
 
 
+def sweep_folder_commands(run_cli: RunCli, folder: Path, tmp_path: Path) -> None:
+    """compare, report and show take a sweep folder for its cells, named by their labels."""
+    summary = read_json(folder / "summary.json")
+    labels = [c["label"] for c in summary["cells"]]
+    # A sweep folder stands for its cells: each compared with the first, in sweep order.
+    compared = run_cli("compare", str(folder))
+    assert compared.returncode == 0, compared.stderr
+    order = [c["id"] for c in summary["cells"]]
+    assert "Holm-corrected across all 18 comparisons (3 pairs x metrics)" in compared.stdout
+    rows = [line.split("│")[1].strip() for line in compared.stdout.splitlines() if "│" in line]
+    assert rows == [label for label in labels[1:] for _ in range(6)], compared.stdout
+    assert f"A = {labels[0]} ({folder / 'cells' / order[0]})" in compared.stdout
+    report = run_cli("report", str(folder), "-o", str(tmp_path / "sweep.html"))
+    assert report.returncode == 0, report.stderr
+    html = (tmp_path / "sweep.html").read_text(encoding="utf-8")
+    assert all(cell in html for cell in order), "every cell is in the report"
+    assert "Sweep: prompt x model" in html and "claim_f1: prompt x model (95% CIs)" in html
+
+    shown = run_cli("show", str(folder))
+    assert shown.returncode == 0, shown.stderr
+    assert "attributed_f1: prompt x model" in shown.stdout and "extract@v2 / b" in shown.stdout
+
+
 def test_two_by_two_sweep_resumes_and_caches(
     corpus: Corpus, run_cli: RunCli, servers: dict[str, ScriptedServer], tmp_path: Path
 ) -> None:
@@ -94,18 +117,7 @@ def test_two_by_two_sweep_resumes_and_caches(
     assert "| prompt | a (model-a) | b (model-b) |" in markdown
     assert "12 to answer, 0 from the cache, 12 sent to an endpoint" in first.stdout
 
-    # A sweep folder stands for its cells: each compared with the first, in sweep order.
-    compared = run_cli("compare", str(folder))
-    assert compared.returncode == 0, compared.stderr
-    order = [c["id"] for c in summary["cells"]]
-    assert "Holm-corrected across all 18 comparisons (3 pairs x metrics)" in compared.stdout
-    rows = [line.split("│")[1].strip() for line in compared.stdout.splitlines() if "│" in line]
-    assert rows == [label for label in labels[1:] for _ in range(6)], compared.stdout
-    assert f"A = {labels[0]} ({folder / 'cells' / order[0]})" in compared.stdout
-    report = run_cli("report", str(folder), "-o", str(tmp_path / "sweep.html"))
-    assert report.returncode == 0, report.stderr
-    html = (tmp_path / "sweep.html").read_text(encoding="utf-8")
-    assert all(cell in html for cell in order), "every cell is in the report"
+    sweep_folder_commands(run_cli, folder, tmp_path)
 
     before = (folder / "summary.json").read_bytes(), (folder / "summary.md").read_bytes()
     again = sweep_cli(run_cli, str(path), "--quiet")
@@ -114,6 +126,17 @@ def test_two_by_two_sweep_resumes_and_caches(
     assert sorted(p.name for p in (folder / "cells").iterdir()) == cells  # resumed, no copies
     assert ((folder / "summary.json").read_bytes(), (folder / "summary.md").read_bytes()) == before
     assert "0 to answer, 0 from the cache, 0 sent to an endpoint" in again.stdout
+
+    # rescore SWEEP: every cell scored again (no request), the summary rebuilt from them.
+    rescored = run_cli("rescore", str(folder), "--threshold", "0.99")
+    assert rescored.returncode == 0, rescored.stderr
+    assert counts(servers) == {"a": 1 + 2 * n, "b": 1 + 2 * n}
+    for cell in cells:
+        manifest = read_json(folder / "cells" / cell / "manifest.json")
+        assert manifest["scoring"]["match_threshold"] == 0.99
+    assert read_json(folder / "summary.json")["cells"][0]["label"] == "extract@v1 / a"
+    assert run_cli("rescore", str(folder), "--threshold", "0.5").returncode == 0
+    assert (folder / "summary.json").read_bytes() == before[0]  # same scores, same summary
 
     # One cell's temperature changes: exactly that cell's documents are requested again.
     override = {"prompt": "extract@v1", "endpoint": "b", "params": {"temperature": 0.5}}
