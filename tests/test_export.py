@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from harness import Endpoint, RunConfig, evaluate, load_documents, load_gold
+from harness.errors import UserInputError
 from harness.export import ExportFormat, corpus_dataset, export_run
 from harness.fakes import GoldAnswerer, ScriptedServer
 
@@ -56,9 +57,74 @@ def test_export_run(tmp_path: Path, fmt: ExportFormat) -> None:
         rows = datasets.Dataset.from_parquet(str(out)).to_list()
     else:
         rows = [json.loads(line) for line in out.read_text().splitlines()]
-    by_id = {row["doc_id"]: row for row in rows}
-    assert set(by_id) == {d.id for d in documents}
-    row = by_id[documents[0].id]
-    assert row["failure"] is None
-    assert row["n_claims"] == len(gold[documents[0].id].claims)
-    assert row["count_matched"] == row["n_claims"]
+    assert [row["doc_id"] for row in rows] == sorted(d.id for d in documents)  # stable order
+    row = next(r for r in rows if r["doc_id"] == documents[0].id)
+    gold_claims = gold[documents[0].id].claims
+    assert row["failure"] is None and row["claim_f1"] == 1.0 and row["attributed_f1"] == 1.0
+    assert row["n_claims"] == len(gold_claims) == row["count_matched"]
+    predicted, expected = row["predicted_claims"], row["gold_claims"]
+    assert [c["index"] for c in predicted] == list(range(len(gold_claims)))
+    assert all(c["matched"] and c["grounded"] and c["speaker_ok"] for c in predicted)
+    assert [c["statement"] for c in expected] == [c.statement for c in gold_claims]
+    assert [c["predicted_index"] for c in expected] == [c["gold_index"] for c in predicted]
+    assert export_run(outcome.folder.path, fmt, tmp_path / f"again.{fmt}") == 2
+    assert (tmp_path / f"again.{fmt}").read_bytes() == out.read_bytes()
+
+
+def test_export_names_failures_misses_and_wrong_speakers(tmp_path: Path) -> None:
+    documents = load_documents(REPO / "seeds")[:3]
+    gold = load_gold(REPO / "gold", documents)
+    ids = [d.id for d in documents]
+    plan = {ids[0]: "wrong_speakers", ids[1]: "truncated", ids[2]: "empty"}
+    with ScriptedServer(GoldAnswerer(documents, gold, behaviour=plan.__getitem__)) as server:
+        outcome = evaluate(
+            RunConfig(
+                endpoint=Endpoint(base_url=server.base_url, model="m"),
+                docs=REPO / "seeds",
+                gold=REPO / "gold",
+                prompts_dir=REPO / "prompts",
+                limit=3,
+                results_dir=tmp_path,
+            )
+        )
+    out = tmp_path / "export.jsonl"
+    assert export_run(outcome.folder.path, ExportFormat.JSONL, out) == 3
+    rows = {r["doc_id"]: r for r in map(json.loads, out.read_text().splitlines())}
+    wrong, cut, empty = (rows[i] for i in ids)
+    assert all(c["matched"] and c["speaker_ok"] is False for c in wrong["predicted_claims"])
+    assert wrong["claim_f1"] == 1.0 and wrong["attributed_f1"] == 0.0
+    assert cut["failure"] == "truncated" and cut["predicted_claims"] == []
+    assert cut["gold_claims"] and not any(c["matched"] for c in cut["gold_claims"])
+    assert empty["failure"] is None and empty["claim_f1"] == 0.0
+    assert [c["predicted_index"] for c in empty["gold_claims"]] == [None] * len(gold[ids[2]].claims)
+
+
+def test_export_refuses_a_run_whose_gold_moved(tmp_path: Path) -> None:
+    documents = load_documents(REPO / "seeds")[:1]
+    gold = load_gold(REPO / "gold", documents)
+    _copy_gold(tmp_path / "gold-copy", documents[0].id)
+    with ScriptedServer(GoldAnswerer(documents, gold)) as server:
+        outcome = evaluate(
+            RunConfig(
+                endpoint=Endpoint(base_url=server.base_url, model="m"),
+                docs=REPO / "seeds",
+                gold=tmp_path / "gold-copy",
+                prompts_dir=REPO / "prompts",
+                limit=1,
+                results_dir=tmp_path,
+            )
+        )
+    for path in (tmp_path / "gold-copy").iterdir():
+        path.unlink()
+    (tmp_path / "gold-copy").rmdir()
+    with pytest.raises(UserInputError, match="pass --gold if the gold moved") as info:
+        export_run(outcome.folder.path, ExportFormat.JSONL, tmp_path / "x.jsonl")
+    assert str(outcome.folder.path) in str(info.value) and not (tmp_path / "x.jsonl").exists()
+    out = tmp_path / "y.jsonl"
+    assert export_run(outcome.folder.path, ExportFormat.JSONL, out, gold=REPO / "gold") == 1
+
+
+def _copy_gold(folder: Path, doc_id: str) -> None:
+    folder.mkdir()
+    source = next((REPO / "gold").glob(f"{doc_id}.*"))
+    (folder / source.name).write_bytes(source.read_bytes())

@@ -84,6 +84,13 @@ def sweep_folder_commands(run_cli: RunCli, folder: Path, tmp_path: Path) -> None
     assert all(cell in html for cell in order), "every cell is in the report"
     assert "Sweep: prompt x model" in html and "claim_f1: prompt x model (95% CIs)" in html
 
+    exported = run_cli("export", str(folder), "--format", "jsonl", "-o", str(tmp_path / "x.jsonl"))
+    assert exported.returncode == 0, exported.stderr
+    rows = [json.loads(line) for line in (tmp_path / "x.jsonl").read_text().splitlines()]
+    n = len(rows) // len(labels)
+    assert [r["cell"] for r in rows] == [label for label in labels for _ in range(n)]
+    assert all(r["claim_f1"] == 1.0 and r["gold_claims"] for r in rows)
+
     shown = run_cli("show", str(folder))
     assert shown.returncode == 0, shown.stderr
     assert "attributed_f1: prompt x model" in shown.stdout and "extract@v2 / b" in shown.stdout
