@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import Endpoint, RunConfig, evaluate, load_documents, load_gold
+from harness import Endpoint, RunConfig, RunOutcome, evaluate, load_documents, load_gold
 from harness.errors import UserInputError
 from harness.export import ExportFormat, corpus_dataset, export_run
 from harness.fakes import GoldAnswerer, ScriptedServer
@@ -40,17 +40,7 @@ def test_saved_dataset_is_accepted_as_docs(tmp_path: Path) -> None:
 def test_export_run(tmp_path: Path, fmt: ExportFormat) -> None:
     documents = load_documents(REPO / "seeds")[:2]
     gold = load_gold(REPO / "gold", documents)
-    with ScriptedServer(GoldAnswerer(documents, gold)) as server:
-        outcome = evaluate(
-            RunConfig(
-                endpoint=Endpoint(base_url=server.base_url, model="m"),
-                docs=REPO / "seeds",
-                gold=REPO / "gold",
-                prompts_dir=REPO / "prompts",
-                limit=2,
-                results_dir=tmp_path,
-            )
-        )
+    outcome = _evaluate(tmp_path, GoldAnswerer(documents, gold), REPO / "gold", 2)
     out = tmp_path / f"export.{fmt}"
     assert export_run(outcome.folder.path, fmt, out) == 2
     if fmt is ExportFormat.PARQUET:
@@ -76,17 +66,9 @@ def test_export_names_failures_misses_and_wrong_speakers(tmp_path: Path) -> None
     gold = load_gold(REPO / "gold", documents)
     ids = [d.id for d in documents]
     plan = {ids[0]: "wrong_speakers", ids[1]: "truncated", ids[2]: "empty"}
-    with ScriptedServer(GoldAnswerer(documents, gold, behaviour=plan.__getitem__)) as server:
-        outcome = evaluate(
-            RunConfig(
-                endpoint=Endpoint(base_url=server.base_url, model="m"),
-                docs=REPO / "seeds",
-                gold=REPO / "gold",
-                prompts_dir=REPO / "prompts",
-                limit=3,
-                results_dir=tmp_path,
-            )
-        )
+    outcome = _evaluate(
+        tmp_path, GoldAnswerer(documents, gold, behaviour=plan.__getitem__), REPO / "gold", 3
+    )
     out = tmp_path / "export.jsonl"
     assert export_run(outcome.folder.path, ExportFormat.JSONL, out) == 3
     rows = {r["doc_id"]: r for r in map(json.loads, out.read_text().splitlines())}
@@ -103,17 +85,7 @@ def test_export_refuses_a_run_whose_gold_moved(tmp_path: Path) -> None:
     documents = load_documents(REPO / "seeds")[:1]
     gold = load_gold(REPO / "gold", documents)
     _copy_gold(tmp_path / "gold-copy", documents[0].id)
-    with ScriptedServer(GoldAnswerer(documents, gold)) as server:
-        outcome = evaluate(
-            RunConfig(
-                endpoint=Endpoint(base_url=server.base_url, model="m"),
-                docs=REPO / "seeds",
-                gold=tmp_path / "gold-copy",
-                prompts_dir=REPO / "prompts",
-                limit=1,
-                results_dir=tmp_path,
-            )
-        )
+    outcome = _evaluate(tmp_path, GoldAnswerer(documents, gold), tmp_path / "gold-copy", 1)
     for path in (tmp_path / "gold-copy").iterdir():
         path.unlink()
     (tmp_path / "gold-copy").rmdir()
@@ -128,3 +100,17 @@ def _copy_gold(folder: Path, doc_id: str) -> None:
     folder.mkdir()
     source = next((REPO / "gold").glob(f"{doc_id}.*"))
     (folder / source.name).write_bytes(source.read_bytes())
+
+
+def _evaluate(tmp_path: Path, answerer: GoldAnswerer, gold: Path, limit: int) -> RunOutcome:
+    with ScriptedServer(answerer) as server:
+        return evaluate(
+            RunConfig(
+                endpoint=Endpoint(base_url=server.base_url, model="m"),
+                docs=REPO / "seeds",
+                gold=gold,
+                prompts_dir=REPO / "prompts",
+                limit=limit,
+                results_dir=tmp_path,
+            )
+        )

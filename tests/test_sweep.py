@@ -86,10 +86,11 @@ def sweep_folder_commands(run_cli: RunCli, folder: Path, tmp_path: Path) -> None
 
     exported = run_cli("export", str(folder), "--format", "jsonl", "-o", str(tmp_path / "x.jsonl"))
     assert exported.returncode == 0, exported.stderr
-    rows = [json.loads(line) for line in (tmp_path / "x.jsonl").read_text().splitlines()]
-    n = len(rows) // len(labels)
-    assert [r["cell"] for r in rows] == [label for label in labels for _ in range(n)]
-    assert all(r["claim_f1"] == 1.0 and r["gold_claims"] for r in rows)
+    lines = (tmp_path / "x.jsonl").read_text().splitlines()
+    records: list[dict[str, Any]] = [json.loads(line) for line in lines]
+    n = len(records) // len(labels)
+    assert [r["cell"] for r in records] == [label for label in labels for _ in range(n)]
+    assert all(r["claim_f1"] == 1.0 and r["gold_claims"] for r in records)
 
     shown = run_cli("show", str(folder))
     assert shown.returncode == 0, shown.stderr
