@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from harness import Endpoint, RunConfig, RunOutcome, evaluate, load_documents, load_gold
+from harness.columns import Columns
 from harness.errors import UserInputError
 from harness.export import ExportFormat, corpus_dataset, export_run
 from harness.fakes import GoldAnswerer, ScriptedServer
+from tests.conftest import HARNESS, cli_env
 
 REPO = Path(__file__).resolve().parents[1]
 datasets = pytest.importorskip("datasets")
@@ -114,3 +117,55 @@ def _evaluate(tmp_path: Path, answerer: GoldAnswerer, gold: Path, limit: int) ->
                 results_dir=tmp_path,
             )
         )
+
+
+def _foreign_rows() -> list[dict[str, object]]:
+    documents = load_documents(REPO / "seeds")[:3]
+    return [
+        {"article_id": d.id, "body": d.text, "headline": d.title, "extra": 1} for d in documents
+    ]
+
+
+def test_documents_in_from_parquet_dataset_and_jsonl_with_columns_mapped(tmp_path: Path) -> None:
+    rows = _foreign_rows()
+    table = datasets.Dataset.from_list(rows)
+    table.to_parquet(str(tmp_path / "d.parquet"))
+    table.save_to_disk(str(tmp_path / "saved"))
+    (tmp_path / "d.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    columns = Columns(id="article_id", text="body", title="headline")
+    for source in ("d.parquet", "saved", "d.jsonl"):
+        loaded = load_documents(tmp_path / source, columns)
+        assert [d.id for d in loaded] == [r["article_id"] for r in rows], source
+        assert [d.text for d in loaded] == [r["body"] for r in rows], source
+        assert [d.title for d in loaded] == [r["headline"] for r in rows], source
+    with pytest.raises(UserInputError) as info:
+        load_documents(tmp_path / "d.parquet")  # without the mapping: no `id` column
+    assert "d.parquet: record 1: --id-field 'id': no such column (columns: article_id" in str(
+        info.value
+    )
+    (tmp_path / "bad.parquet").write_bytes(b"PAR1 not really")
+    with pytest.raises(UserInputError, match=r"bad\.parquet: not a readable Parquet file"):
+        load_documents(tmp_path / "bad.parquet", columns)
+
+
+def test_import_docs_writes_a_corpus_that_run_reads(tmp_path: Path) -> None:
+    rows = _foreign_rows()
+    datasets.Dataset.from_list(rows).to_parquet(str(tmp_path / "d.parquet"))
+    out = tmp_path / "docs.jsonl"
+    args = ["import", "docs", str(tmp_path / "d.parquet"), str(out)]
+    mapping = ["--id-field", "article_id", "--text-field", "body", "--title-field", "headline"]
+    result = harness_cli(*args, *mapping)
+    assert result.returncode == 0, result.stderr
+    assert f"{out}: 3 documents" in result.stdout
+    assert [d.id for d in load_documents(out)] == [r["article_id"] for r in rows]
+    again = harness_cli(*args, *mapping)
+    assert again.returncode == 2 and "exists; pass --overwrite" in again.stderr
+    unmapped = harness_cli(*args, "--overwrite")
+    assert unmapped.returncode == 2 and "--id-field 'id': no such column" in unmapped.stderr
+    assert [d.id for d in load_documents(out)] == [r["article_id"] for r in rows]  # intact
+
+
+def harness_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*HARNESS, *args], env=cli_env(), capture_output=True, text=True, timeout=120, check=False
+    )
