@@ -63,6 +63,7 @@ def _shared(request: RunRequest, spec: EndpointSpec) -> Shared:
         output_mode=evaluation.output_mode,
         scoring=ScoringConfig() if threshold is None else ScoringConfig(match_threshold=threshold),
         cache_dir=None if cache.no_cache else (cache.cache_dir or default_cache_dir()),
+        cache_ttl=cache.cache_ttl,
         retry_failed=evaluation.retry_failed,
     )
 
@@ -108,9 +109,10 @@ def run_sweep(
     cache_dir: Path | None,
     progress: Callable[[int, Cell], Progress],
     retry_failed: bool = False,
+    cache_ttl: float | None = None,
 ) -> tuple[SweepSummary, list[CellOutcome]]:
     """Run (or resume) every cell in order; an endpoint failure stops only its cell."""
-    return asyncio.run(run_cells(sweep, path, cells, cache_dir, progress, retry_failed))
+    return asyncio.run(run_cells(sweep, path, cells, cache_dir, progress, retry_failed, cache_ttl))
 
 
 def plan_sweep(
@@ -119,9 +121,10 @@ def plan_sweep(
     cells: list[Cell],
     cache_dir: Path | None,
     retry_failed: bool = False,
+    cache_ttl: float | None = None,
 ) -> list[CellPlan]:
     """What each cell would request (documents neither recorded nor cached); sends nothing."""
-    return asyncio.run(plan_cells(sweep, path, cells, cache_dir, retry_failed))
+    return asyncio.run(plan_cells(sweep, path, cells, cache_dir, retry_failed, cache_ttl))
 
 
 def rescore(run: Path, gold: Path | None = None, threshold: float | None = None) -> RunOutcome:

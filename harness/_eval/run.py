@@ -162,7 +162,7 @@ async def run_evaluation(
     progress = progress or Silent()
     inputs = inputs or _inputs(config)
     folder, manifest, todo = _open_run(config, inputs, resume, retry_failed)
-    cache = open_cache(config.cache_dir) if config.cache_dir else None
+    cache = open_cache(config.cache_dir, config.cache_ttl) if config.cache_dir else None
     client = ChatClient(
         config.endpoint, api_key, config.params, config.output_mode, cache, config.repeat
     )

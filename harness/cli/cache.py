@@ -1,22 +1,32 @@
-"""`harness cache stats|clear|explain`."""
+"""`harness cache stats|clear|prune|explain`."""
 
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import click
 
 import harness
-from harness.cli.options import cache_dir_option
+from harness.cli.options import cache_dir_option, duration
 from harness.endpoints.cache import ResponseCache, default_cache_dir
 from harness.errors import UserInputError
 
 __all__ = ["cache_group"]
 
 
-def _open(cache_dir: Path | None) -> ResponseCache:
-    return ResponseCache(cache_dir or default_cache_dir())
+def _open(cache_dir: Path | None, ttl: float | None = None) -> ResponseCache:
+    return ResponseCache(cache_dir or default_cache_dir(), ttl)
+
+
+def _age(seconds: float) -> str:
+    """A short age: `3d 4h`, `5h 12m`, `40m`, `12s`."""
+    days, rest = divmod(int(seconds), 86400)
+    hours, rest = divmod(rest, 3600)
+    if days:
+        return f"{days}d {hours}h"
+    return f"{hours}h {rest // 60}m" if hours else f"{rest // 60}m" if rest >= 60 else f"{rest}s"
 
 
 @click.group("cache")
@@ -26,14 +36,43 @@ def cache_group() -> None:
 
 @cache_group.command("stats")
 @cache_dir_option
-def stats_command(cache_dir: Path | None) -> None:
-    """Where the cache is, how many answers it holds and how often they were reused."""
-    stats = _open(cache_dir).stats()
+@click.option(
+    "--cache-ttl",
+    metavar="DURATION",
+    callback=duration,
+    help="Also count the answers older than this (what a run with --cache-ttl would not reuse).",
+)
+def stats_command(cache_dir: Path | None, cache_ttl: float | None) -> None:
+    """Where the cache is, how many answers it holds, how often they were reused, how old
+    the oldest is and (with --cache-ttl) how many are stale."""
+    stats = _open(cache_dir, cache_ttl).stats()
+    oldest = "-" if stats.oldest is None else f"{_age(time.time() - stats.oldest)} ago"
     click.echo(
         f"path: {stats.path}\nresponses: {stats.entries - stats.probes}\n"
         f"probes: {stats.probes}\nhits served: {stats.hits}\n"
-        f"size: {stats.size_bytes / 1e6:.1f} MB"
+        f"size: {stats.size_bytes / 1e6:.1f} MB\noldest answer: {oldest}"
     )
+    if cache_ttl is not None:
+        click.echo(
+            f"stale (older than {_age(cache_ttl)}): {stats.stale} of {stats.entries}; "
+            f"remove them with: harness cache prune --older-than {cache_ttl:g}s"
+        )
+
+
+@cache_group.command("prune")
+@cache_dir_option
+@click.option(
+    "--older-than",
+    metavar="DURATION",
+    callback=duration,
+    required=True,
+    help="Delete answers (and probes) created longer ago than this, e.g. 30d.",
+)
+def prune_command(cache_dir: Path | None, older_than: float | None) -> None:
+    """Delete cached answers older than an age; newer ones stay."""
+    assert older_than is not None  # required=True
+    removed = _open(cache_dir).prune(older_than)
+    click.echo(f"removed {removed} entries older than {_age(older_than)}")
 
 
 @cache_group.command("clear")

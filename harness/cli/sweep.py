@@ -35,6 +35,7 @@ def sweep_command(
     dry_run: bool,
     cache_dir: Path | None,
     no_cache: bool,
+    cache_ttl: float | None,
     retry_failed: bool,
     quiet: bool,
 ) -> None:
@@ -49,7 +50,7 @@ def sweep_command(
     cells = harness.expand_cells(sweep, sweep_file)
     cache = None if no_cache else (cache_dir or default_cache_dir())
     if dry_run:
-        plans = harness.plan_sweep(sweep, sweep_file, cells, cache, retry_failed)
+        plans = harness.plan_sweep(sweep, sweep_file, cells, cache, retry_failed, cache_ttl)
         _print_plan(sweep.name, plans)
         return
 
@@ -58,7 +59,9 @@ def sweep_command(
             click.echo(f"cell {index + 1}/{len(cells)}: {cell.id}", err=True)
         return LiveProgress(quiet)
 
-    summary, outcomes = harness.run_sweep(sweep, sweep_file, cells, cache, progress, retry_failed)
+    summary, outcomes = harness.run_sweep(
+        sweep, sweep_file, cells, cache, progress, retry_failed, cache_ttl
+    )
     _print_summary(summary)
     click.echo(f"sweep folder: {harness.SweepFolder.of(sweep.results, sweep.name).path}")
     requested = sum(o.requested for o in outcomes)
