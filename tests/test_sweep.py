@@ -92,6 +92,13 @@ def sweep_folder_commands(run_cli: RunCli, folder: Path, tmp_path: Path) -> None
     assert [r["cell"] for r in records] == [label for label in labels for _ in range(n)]
     assert all(r["claim_f1"] == 1.0 and r["gold_claims"] for r in records)
 
+    doc_id = records[0]["doc_id"]
+    explained = run_cli("cache", "explain", str(folder), doc_id)
+    assert explained.returncode == 0, explained.stderr
+    assert [line for line in explained.stdout.splitlines() if line.startswith("cell ")] == [
+        f"cell {label}:" for label in labels
+    ]
+
     shown = run_cli("show", str(folder))
     assert shown.returncode == 0, shown.stderr
     assert "attributed_f1: prompt x model" in shown.stdout and "extract@v2 / b" in shown.stdout

@@ -20,6 +20,14 @@ def _open(cache_dir: Path | None, ttl: float | None = None) -> ResponseCache:
     return ResponseCache(cache_dir or default_cache_dir(), ttl)
 
 
+def _span(seconds: float) -> str:
+    """A duration as given (`7d`, `12h`, `30m`, `90s`), in the largest unit that divides it."""
+    for unit, size in (("w", 7 * 86400), ("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds / size:g}{unit}"
+    return f"{seconds:g}s"
+
+
 def _age(seconds: float) -> str:
     """A short age: `3d 4h`, `5h 12m`, `40m`, `12s`."""
     days, rest = divmod(int(seconds), 86400)
@@ -53,9 +61,10 @@ def stats_command(cache_dir: Path | None, cache_ttl: float | None) -> None:
         f"size: {stats.size_bytes / 1e6:.1f} MB\noldest answer: {oldest}"
     )
     if cache_ttl is not None:
+        hint = f"; delete them: harness cache prune --older-than {_span(cache_ttl)}"
         click.echo(
-            f"stale (older than {_age(cache_ttl)}): {stats.stale} of {stats.entries}; "
-            f"remove them with: harness cache prune --older-than {cache_ttl:g}s"
+            f"stale (older than {_span(cache_ttl)}): {stats.stale} of {stats.entries}"
+            + (hint if stats.stale else "")
         )
 
 
@@ -72,7 +81,7 @@ def prune_command(cache_dir: Path | None, older_than: float | None) -> None:
     """Delete cached answers older than an age; newer ones stay."""
     assert older_than is not None  # required=True
     removed = _open(cache_dir).prune(older_than)
-    click.echo(f"removed {removed} entries older than {_age(older_than)}")
+    click.echo(f"removed {removed} entries older than {_span(older_than)}")
 
 
 @cache_group.command("clear")
@@ -93,17 +102,29 @@ def clear_command(cache_dir: Path | None, probes_only: bool) -> None:
 @click.argument("doc_id")
 @cache_dir_option
 def explain_command(run: Path, doc_id: str, cache_dir: Path | None) -> None:
-    """Show the cache key parts of every request made for DOC_ID in RUN."""
+    """Show the cache key parts of every request made for DOC_ID in RUN (in every cell,
+    when RUN is a sweep folder)."""
+    cache = _open(cache_dir)
+    if not harness.SweepFolder.holds_sweep(run):
+        _explain(cache, run, doc_id)
+        return
+    sweep = harness.SweepFolder(run)
+    for cell in sweep.read_summary().cells:
+        if harness.RunFolder(sweep.cell(cell.id)).has_manifest():
+            click.echo(f"cell {cell.label or cell.id}:")
+            _explain(cache, sweep.cell(cell.id), doc_id)
+
+
+def _explain(cache: ResponseCache, run: Path, doc_id: str) -> None:
     record = harness.RunFolder.open(run).read_predictions().get(doc_id)
     if record is None:
         raise UserInputError(f"{run}: DOC_ID: no prediction for {doc_id!r}")
-    cache = _open(cache_dir)
     for index, attempt in enumerate(record.attempts):
         origin = "served from cache" if attempt.cached else "requested"
         click.echo(f"attempt {index} ({attempt.kind}, {origin}): key {attempt.cache_key}")
         parts = cache.parts(attempt.cache_key) if attempt.cache_key else None
         if parts is None:
-            click.echo("  (not in this cache: run without cache, or cleared)")
+            click.echo("  (not in this cache: run without cache, cleared or pruned)")
             continue
         for name, value in parts.items():
             shown = json.dumps(value, sort_keys=True) if isinstance(value, dict) else value
