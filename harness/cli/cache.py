@@ -22,7 +22,7 @@ def _open(cache_dir: Path | None, ttl: float | None = None) -> ResponseCache:
 
 def _span(seconds: float) -> str:
     """A duration as given (`7d`, `12h`, `30m`, `90s`), in the largest unit that divides it."""
-    for unit, size in (("w", 7 * 86400), ("d", 86400), ("h", 3600), ("m", 60)):
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if seconds >= size and seconds % size == 0:
             return f"{seconds / size:g}{unit}"
     return f"{seconds:g}s"
