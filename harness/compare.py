@@ -2,8 +2,12 @@
 
 Each run after the first is compared with the first (the baseline). For every metric the
 delta B - A gets a paired bootstrap interval (the same resampled documents for both runs)
-and a paired permutation test, Holm-corrected across the metrics compared; documents whose
-outcome flipped are listed so a reader can see what moved. Macro metrics are expressed as
+and a paired permutation test, Holm-corrected across the whole family of comparisons
+(every pair x every metric: with a sweep's ten cells that is nine pairs, and correcting
+per pair would let one of them look significant by chance); documents whose outcome
+flipped are listed so a reader can see what moved. Scoring settings (thresholds, matcher)
+that differ from the baseline's are named in `warnings`, since the delta then mixes a
+model change with a scoring change. Macro metrics are expressed as
 functions of summed columns too (per-document value and a "defined" indicator), so one
 statistic serves the point estimate, the bootstrap and the permutation test.
 """
@@ -41,6 +45,7 @@ __all__ = [
     "flipped_documents",
     "holm",
     "regressions",
+    "run_label",
     "runs_to_compare",
     "scoring_note",
 ]
@@ -78,6 +83,8 @@ class PairComparison(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     run_a: str
     run_b: str
+    label_a: str = ""  # a sweep cell's label, else the folder's name
+    label_b: str = ""
     metrics: list[MetricDelta]
     flipped: list[FlippedDoc]
     scoring_note: str | None = None  # set when the two runs were scored differently
@@ -91,6 +98,8 @@ class Comparison(BaseModel):
     resamples: int
     seed: int
     alpha: float
+    family: int = 0  # the number of tests Holm's correction covers (pairs x metrics)
+    warnings: list[str] = []
     pairs: list[PairComparison]
 
 
@@ -100,6 +109,11 @@ def _load(folder: RunFolder) -> tuple[str, dict[str, DocScore]]:
     if not scores:
         raise UserInputError(f"{folder.path}: the run has no scores.jsonl (did it finish?)")
     return manifest.gold_hash, {s.doc_id: s for s in scores}
+
+
+def run_label(folder: RunFolder) -> str:
+    """A sweep cell's label from its sweep's summary; otherwise the folder's name."""
+    return SweepFolder.label_of(folder.path) or folder.path.name
 
 
 def _common_docs(
@@ -154,40 +168,37 @@ def flipped_documents(a: Sequence[DocScore], b: Sequence[DocScore]) -> list[Flip
     return out
 
 
-def _deltas(
-    design_a: Array,
-    design_b: Array,
-    statistics: dict[str, SumStatistic],
-    resamples: int,
-    seed: int,
-    alpha: float,
-) -> list[MetricDelta]:
-    """Each metric's values, paired bootstrap CI of B - A and permutation p, Holm-corrected."""
+_Raw = tuple[str, float, float, Array, float]  # metric, A, B, bootstrap deltas, p
+
+
+def _raw_deltas(
+    design_a: Array, design_b: Array, statistics: dict[str, SumStatistic], resamples: int, seed: int
+) -> list[_Raw]:
+    """Each metric's values, paired bootstrap deltas of B - A and permutation p."""
     n = np.array(float(len(design_a)))
-    rows: list[tuple[str, float, float, Array, float]] = []
+    rows: list[_Raw] = []
     for name, stat in statistics.items():
         value_a = float(stat(design_a.sum(axis=0), n))
         value_b = float(stat(design_b.sum(axis=0), n))
         boot = paired_bootstrap_deltas(design_a, design_b, stat, resamples, seed)
         p = paired_permutation_pvalue(design_a, design_b, stat, resamples, seed)
         rows.append((name, value_a, value_b, boot, p))
-    adjusted = holm([row[4] for row in rows])
-    deltas = []
-    for (name, value_a, value_b, boot, p), p_holm in zip(rows, adjusted, strict=True):
-        lo, hi = quantiles(boot, alpha)
-        deltas.append(
-            MetricDelta(
-                metric=name,
-                value_a=rounded(value_a),
-                value_b=rounded(value_b),
-                delta=rounded(value_b - value_a),
-                ci_low=lo,
-                ci_high=hi,
-                p_value=rounded(p),
-                p_holm=rounded(p_holm),
-            )
-        )
-    return deltas
+    return rows
+
+
+def _delta(raw: _Raw, p_holm: float, alpha: float) -> MetricDelta:
+    name, value_a, value_b, boot, p = raw
+    lo, hi = quantiles(boot, alpha)
+    return MetricDelta(
+        metric=name,
+        value_a=rounded(value_a),
+        value_b=rounded(value_b),
+        delta=rounded(value_b - value_a),
+        ci_low=lo,
+        ci_high=hi,
+        p_value=rounded(p),
+        p_holm=rounded(p_holm),
+    )
 
 
 def compare_runs(
@@ -207,20 +218,24 @@ def compare_runs(
     ids = _common_docs(runs, intersection)
     base = [runs[0][2][i] for i in ids]
     design_a = design(base)
-    pairs = []
+    raw = [
+        _raw_deltas(design_a, design([docs[i] for i in ids]), statistics, resamples, seed)
+        for _, _, docs in runs[1:]
+    ]
+    adjusted = iter(holm([row[4] for rows in raw for row in rows]))  # the whole family
     scoring_a = a.read_manifest().scoring
-    for folder, _, docs in runs[1:]:
-        other = [docs[i] for i in ids]
-        deltas = _deltas(design_a, design(other), statistics, resamples, seed, alpha)
-        pairs.append(
-            PairComparison(
-                run_a=str(a.path),
-                run_b=str(folder.path),
-                metrics=deltas,
-                flipped=flipped_documents(base, other),
-                scoring_note=scoring_note(scoring_a, folder.read_manifest().scoring),
-            )
+    pairs = [
+        PairComparison(
+            run_a=str(a.path),
+            run_b=str(folder.path),
+            label_a=run_label(a),
+            label_b=run_label(folder),
+            metrics=[_delta(row, next(adjusted), alpha) for row in rows],
+            flipped=flipped_documents(base, [docs[i] for i in ids]),
+            scoring_note=scoring_note(scoring_a, folder.read_manifest().scoring),
         )
+        for (folder, _, docs), rows in zip(runs[1:], raw, strict=True)
+    ]
     return Comparison(
         n_docs=len(ids),
         intersection=intersection,
@@ -228,6 +243,8 @@ def compare_runs(
         resamples=resamples,
         seed=seed,
         alpha=alpha,
+        family=sum(len(rows) for rows in raw),
+        warnings=[f"{p.label_b or p.run_b}: {p.scoring_note}" for p in pairs if p.scoring_note],
         pairs=pairs,
     )
 

@@ -1,7 +1,8 @@
 """Documents and gold from disk, validated on load with errors that name file and field.
 
 Documents come from a folder of `<id>.txt` files (with optional `<id>.meta.json`), a JSONL
-file (one Document per line) or a Hugging Face dataset saved with `save_to_disk`. Gold
+or Parquet file (one Document per record) or a Hugging Face dataset saved with
+`save_to_disk`, columns mapped onto Document fields by `columns.Columns`. Gold
 comes from a folder of `<doc_id>.json` files checked against the published schema, and
 every gold evidence must occur in its document, so a typo in gold cannot silently turn a
 correct prediction into a miss.
@@ -21,6 +22,7 @@ import jsonschema
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from harness.claims import Document, GoldDocument
+from harness.columns import DATASET_MARKERS, Columns, dataset_records, mapped, parquet_records
 from harness.errors import UserInputError, json_path
 from harness.schemas import load_published
 from harness.scoring.text import normalise
@@ -158,26 +160,30 @@ def _jsonl_records(path: Path) -> Iterable[dict[str, Any]]:
         yield value
 
 
-def load_documents(source: Path) -> list[Document]:
-    """Documents from a folder, a `.jsonl` file or a saved Hugging Face dataset."""
+def load_documents(source: Path, columns: Columns | None = None) -> list[Document]:
+    """Documents from a folder, a `.jsonl` or `.parquet` file or a saved Hugging Face
+    dataset; `columns` maps a table's column names onto Document fields (a Parquet file or
+    a dataset may have other columns; a JSONL file without `columns` may not)."""
     if not source.exists():
         raise UserInputError(f"{source}: --docs: no such file or folder")
-    if source.is_file():
-        if source.suffix != ".jsonl":
-            raise UserInputError(f"{source}: --docs: expected a folder, a .jsonl file or a dataset")
-        return _from_records(_jsonl_records(source), str(source))
-    if any((source / f).exists() for f in ("dataset_info.json", "state.json", "dataset_dict.json")):
-        import datasets  # imported lazily: it is slow to import
-
-        try:
-            dataset = datasets.load_from_disk(str(source))
-        except Exception as exc:  # a damaged folder fails in many ways inside `datasets`
-            raise UserInputError(f"{source}: cannot load the saved dataset: {exc}") from exc
-        if isinstance(dataset, datasets.DatasetDict):
-            raise UserInputError(f"{source}: a DatasetDict; save one split with save_to_disk")
-        columns = [c for c in Document.model_fields if c in dataset.column_names]
-        return _from_records(({c: row[c] for c in columns} for row in dataset), str(source))
-    return _from_folder(source)
+    records: Iterable[dict[str, Any]]
+    if source.is_file() and source.suffix == ".jsonl":
+        records = _jsonl_records(source)
+        if columns is None:  # our own format: every key must be a Document field
+            return _from_records(records, str(source))
+    elif source.is_file() and source.suffix == ".parquet":
+        records = parquet_records(source)
+    elif source.is_dir() and any((source / f).exists() for f in DATASET_MARKERS):
+        records = dataset_records(source)
+    elif source.is_file():
+        raise UserInputError(
+            f"{source}: --docs: expected a folder, a .jsonl or .parquet file or a saved dataset"
+        )
+    else:
+        if columns is not None:
+            raise UserInputError(f"{source}: --docs: a folder of .txt files has no columns to map")
+        return _from_folder(source)
+    return _from_records(mapped(records, columns or Columns(), str(source)), str(source))
 
 
 _GOLD_VALIDATOR = jsonschema.Draft202012Validator(load_published("gold"))

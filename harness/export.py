@@ -2,18 +2,19 @@
 
 `corpus_dataset` gives a `datasets.Dataset` (one row per document, gold claims as a
 nested list) for users who analyse corpora with pandas/Arrow tooling; `export_run`
-writes one row per document of a run (prediction, failure, scores) as Parquet or JSONL.
+writes one row per document of a run or of every cell of a sweep (per-document metrics,
+predicted and gold claims as nested columns; `export_rows.py`) as Parquet or JSONL.
 `datasets` is imported lazily because it is slow to import and most commands never need it.
 """
 
 from __future__ import annotations
 
-import json
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from harness.claims import Document, GoldDocument
+from harness.errors import UserInputError
 
 if TYPE_CHECKING:
     import datasets
@@ -45,45 +46,50 @@ def corpus_dataset(documents: list[Document], gold: dict[str, GoldDocument]) -> 
     return datasets.Dataset.from_list(rows)
 
 
-def run_rows(folder: RunFolder) -> list[dict[str, Any]]:
-    """One flat row per document: prediction, failure, usage and the document's counts."""
+def _gold_of(folder: RunFolder, gold: Path | None) -> dict[str, GoldDocument]:
+    """The run's gold (from its manifest, or `gold`), for the gold claims' columns."""
+    from harness.corpus import load_documents, load_gold
+
     manifest = folder.read_manifest()
-    scores = {s.doc_id: s for s in folder.read_scores()}
+    source = gold or Path(manifest.gold_source)
+    try:
+        documents = load_documents(Path(manifest.documents_source))[: manifest.n_documents]
+        return load_gold(source, documents)
+    except UserInputError as exc:
+        raise UserInputError(
+            f"{folder.path}: export needs the run's documents and gold ({exc}); "
+            "pass --gold if the gold moved"
+        ) from exc
+
+
+def run_rows(run: Path, gold: Path | None = None) -> list[dict[str, Any]]:
+    """Rows of a run folder, or of every cell of a sweep folder (in sweep order, `cell`
+    set to the cell's label); see `export_rows.document_rows`."""
+    from harness.export_rows import document_rows
+    from harness.runs import RunFolder, SweepFolder
+
+    if not SweepFolder.holds_sweep(run):
+        folder = RunFolder.open(run)
+        return document_rows(folder, _gold_of(folder, gold))
+    sweep = SweepFolder(run)
     rows = []
-    for doc_id, record in folder.read_predictions().items():
-        score = scores.get(doc_id)
-        rows.append(
-            {
-                "run_id": manifest.run_id,
-                "prompt": manifest.prompt,
-                "model": manifest.model,
-                "doc_id": doc_id,
-                "mode": record.mode,
-                "failure": record.failure.kind if record.failure else None,
-                "claims_json": json.dumps([c.model_dump(mode="json") for c in record.claims or []]),
-                "n_claims": len(record.claims or []),
-                "raw": record.raw,
-                "prompt_tokens": record.prompt_tokens,
-                "completion_tokens": record.completion_tokens,
-                "latency_s": record.latency_s,
-                "scored": score is not None,
-                **(
-                    {f"count_{k}": v for k, v in score.counts.model_dump().items()} if score else {}
-                ),
-            }
-        )
+    for cell in sweep.read_summary().cells:
+        folder = RunFolder(sweep.cell(cell.id))
+        if folder.has_manifest():
+            rows += document_rows(folder, _gold_of(folder, gold), cell.label or cell.id)
     return rows
 
 
-def export_run(run: Path, fmt: ExportFormat, out: Path) -> int:
-    """Write the run's rows to `out`; returns the number of rows."""
+def export_run(run: Path, fmt: ExportFormat, out: Path, gold: Path | None = None) -> int:
+    """Write the rows of `run` (a run or a sweep folder) to `out`; returns their number."""
     import datasets
 
-    from harness.runs import RunFolder  # loads numpy: not for `harness export --help`
-
-    dataset = datasets.Dataset.from_list(run_rows(RunFolder.open(run)))
+    rows = run_rows(run, gold)
+    if not rows:
+        raise UserInputError(f"{run}: nothing to export (no document was requested)")
+    dataset = datasets.Dataset.from_list(rows)
     if fmt is ExportFormat.PARQUET:
         dataset.to_parquet(str(out))
     else:
-        dataset.to_json(str(out), lines=True)
+        dataset.to_json(str(out), lines=True, force_ascii=False)
     return len(dataset)

@@ -81,6 +81,7 @@ class EvaluationOptions(_Group):
 class CacheOptions(_Group):
     cache_dir: Path | None = None
     no_cache: bool = False
+    cache_ttl: float | None = Field(None, gt=0)  # seconds; older cached answers not reused
 
 
 class RunRequest(BaseModel):

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from harness.endpoints.settings import HttpClient, Kind, SamplingParams, kind_of
 from harness.scoring_names import DEFAULT_ASSIGNMENT, DEFAULT_MATCHER, Assignment, MatcherName
 
-__all__ = ["Cell", "EndpointSpec", "Override", "ParamGrid", "SweepFile"]
+__all__ = ["Cell", "EndpointSpec", "Override", "ParamGrid", "SweepFile", "cell_labels"]
 
 Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)]
 Temperature = Annotated[float, Field(ge=0, le=2)]
@@ -119,3 +119,26 @@ class Cell:
     endpoint: str
     params: SamplingParams
     repeat: int
+
+
+def cell_labels(cells: list[Cell]) -> dict[str, str]:
+    """A readable label per cell id, built only from what differs between the cells.
+
+    The id keeps its config hash (it names the folder, so resume finds it); a reader
+    needs `extract@v2 / gpt / temperature=0.7` instead. The prompt and the endpoint
+    always appear when there is one cell, so a label is never empty.
+    """
+    params = [c.params.model_dump(exclude_none=True) for c in cells]
+    names = sorted({k for p in params for k in p})
+    varying = [k for k in names if len({repr(p.get(k)) for p in params}) > 1]
+    show_prompt = len({c.prompt for c in cells}) > 1 or len(cells) == 1
+    show_endpoint = len({c.endpoint for c in cells}) > 1 or len(cells) == 1
+    show_repeat = len({c.repeat for c in cells}) > 1
+    labels = {}
+    for cell, values in zip(cells, params, strict=True):
+        parts = [cell.prompt] if show_prompt else []
+        parts += [cell.endpoint] if show_endpoint else []
+        parts += [f"{k}={values.get(k, '-')}" for k in varying]
+        parts += [f"r{cell.repeat}"] if show_repeat else []
+        labels[cell.id] = " / ".join(parts) or cell.id
+    return labels

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
@@ -130,3 +131,60 @@ def test_cache_corrupted_mid_run_is_set_aside_and_rebuilt(
     cache.put(keys[0], "fresh")  # the rebuilt cache works
     assert cache.get(keys[0]) == "fresh"
     cache.close()
+
+
+def _age_answers(cache_dir: Path, days: float, kind: str | None = None) -> None:
+    """Make the stored answers (of `kind`, or all) look `days` older than they are."""
+    with sqlite3.connect(cache_dir / "responses.sqlite") as db:
+        where, args = ("WHERE kind = ?", (kind,)) if kind else ("", ())
+        db.execute(f"UPDATE responses SET created = created - {days * 86400} {where}", args)
+
+
+def test_cache_ttl_requests_stale_answers_again_and_replaces_them(
+    corpus: Corpus,
+    run_cli: RunCli,
+    scripted_server: Callable[..., ScriptedServer],
+    tmp_path: Path,
+) -> None:
+    server = scripted_server(GoldAnswerer(corpus.documents, corpus.gold_docs))
+    n, cache = len(corpus.documents), ["--cache-dir", str(tmp_path / "c")]
+    _run(run_cli, server, "fresh", *cache)
+    assert len(server.requests) == 1 + n
+    _age_answers(tmp_path / "c", days=10, kind="response")  # the answers, not the probe
+    _run(run_cli, server, "month", *cache, "--cache-ttl", "30d")  # 10 days < 30: reused
+    assert len(server.requests) == 1 + n
+    stats = run_cli("cache", "stats", *cache, "--cache-ttl", "7d")
+    hint = "delete them: harness cache prune --older-than 7d"
+    assert f"stale (older than 7d): {n} of {n + 1}; {hint}" in stats.stdout, stats.stdout
+    assert "oldest answer: 10d 0h ago" in stats.stdout
+    week = _run(run_cli, server, "week", *cache, "--cache-ttl", "7d")
+    assert len(server.requests) == 1 + 2 * n  # every stale answer asked again, once
+    tokens = week["tokens"]
+    assert isinstance(tokens, dict) and tokens["cached"] == 0
+    _run(run_cli, server, "again", *cache, "--cache-ttl", "7d")  # replaced: fresh now
+    assert len(server.requests) == 1 + 2 * n
+    after = run_cli("cache", "stats", *cache, "--cache-ttl", "7d")
+    assert f"stale (older than 7d): 0 of {n + 1}\n" in after.stdout, after.stdout
+
+
+def test_prune_deletes_only_old_answers_and_bad_durations_are_one_line(
+    corpus: Corpus,
+    run_cli: RunCli,
+    scripted_server: Callable[..., ScriptedServer],
+    tmp_path: Path,
+) -> None:
+    server = scripted_server(GoldAnswerer(corpus.documents, corpus.gold_docs))
+    n, cache = len(corpus.documents), ["--cache-dir", str(tmp_path / "c")]
+    _run(run_cli, server, "r", *cache)
+    _age_answers(tmp_path / "c", days=40, kind="probe")
+    pruned = run_cli("cache", "prune", *cache, "--older-than", "30d")
+    assert pruned.returncode == 0 and "removed 1 entries older than 30d" in pruned.stdout
+    stats = run_cli("cache", "stats", *cache)
+    assert f"responses: {n}" in stats.stdout and "probes: 0" in stats.stdout
+    for bad in ("soon", "0", "-3d"):
+        refused = run_cli("cache", "prune", *cache, "--older-than", bad)
+        assert refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1
+        assert "--older-than" in refused.stderr, refused.stderr
+    refused = run_cli.run_against(server.base_url, "x", "--cache-ttl", "7 days")
+    assert refused.returncode == 2 and "--cache-ttl" in refused.stderr
+    assert len(server.requests) == 1 + n  # nothing was sent for a refused option

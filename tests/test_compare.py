@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,7 @@ from click.testing import CliRunner
 from harness.cli.compare import compare_command
 from harness.compare import compare_runs, holm
 from harness.errors import UserInputError
+from harness.render.summaries import comparison_table
 from harness.runs import Manifest, RunFolder
 from harness.scoring.document import DocCounts, DocScore
 from harness.scoring.metrics import counts_matrix, micro_metrics
@@ -45,7 +47,14 @@ def _score(doc_id: str, d: Doc, failure: str | None = None) -> DocScore:
     )
 
 
-def _run(tmp: Path, name: str, docs: list[Doc], gold_hash: str = "g1", **failed: str) -> Path:
+def _run(
+    tmp: Path,
+    name: str,
+    docs: list[Doc],
+    gold_hash: str = "g1",
+    scoring: dict[str, float] | None = None,
+    **failed: str,
+) -> Path:
     folder = RunFolder.create(tmp, name)
     folder.write_manifest(
         Manifest(
@@ -61,7 +70,7 @@ def _run(tmp: Path, name: str, docs: list[Doc], gold_hash: str = "g1", **failed:
             endpoint={},
             params={},
             reask=0,
-            scoring={},
+            scoring=scoring or {},
             documents_source="d",
             documents_hash="h",
             n_documents=len(docs),
@@ -234,3 +243,44 @@ def test_markdown_report(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     text = out.read_text(encoding="utf-8")
     assert "| claim_f1 |" in text and "`d7`" in text
+
+
+def test_holm_covers_every_pair_and_metric_in_one_table(tmp_path: Path) -> None:
+    runs = [RunFolder.open(_run(tmp_path, n, d)) for n, d in [("a", DOCS_A), ("b", DOCS_B)]]
+    runs.append(RunFolder.open(_run(tmp_path, "c", DOCS_B, d0="parse", d1="parse")))
+    result = compare_runs(runs[0], runs[1:], metrics=["claim_f1", "attributed_f1"], resamples=400)
+    deltas = [m for pair in result.pairs for m in pair.metrics]
+    raw = [m.p_value for m in deltas]
+    assert None not in raw and result.family == 4
+    family = holm([float(p) for p in raw if p is not None])
+    assert [m.p_holm for m in deltas] == pytest.approx(family, abs=1e-5)
+    per_pair = holm([float(m.p_value or 0) for m in result.pairs[0].metrics])
+    assert [m.p_holm for m in result.pairs[0].metrics] != pytest.approx(per_pair)
+    table = comparison_table(result)
+    assert [c.name for c in table.columns][:2] == ["B", "metric"] and len(table.rows) == 4
+    assert [row[0] for row in table.rows] == ["b", "b", "c", "c"]
+
+
+def test_json_markdown_and_wide_output_without_a_terminal(tmp_path: Path) -> None:
+    long = "run-" + "x" * 150  # wider than any 80-column log
+    a, b = str(_run(tmp_path, "a", DOCS_A)), str(_run(tmp_path, long, DOCS_B))
+    runner, opts = CliRunner(), ["--resamples", "200"]
+    for args in ([a, b, "--json", *opts], [a, b, "--format", "json", *opts]):
+        as_json = runner.invoke(compare_command, args)
+        assert as_json.exit_code == 0, as_json.output
+        data = json.loads(as_json.stdout)
+        assert data["pairs"][0]["label_b"] == long and data["family"] == 6
+    markdown = runner.invoke(compare_command, [a, b, "--format", "markdown", *opts])
+    assert markdown.stdout.startswith("# Run comparison") and "| claim_f1 |" in markdown.stdout
+    table = runner.invoke(compare_command, [a, b, *opts])
+    assert any(long in line for line in table.stdout.splitlines()), table.stdout
+    assert "…" not in table.stdout
+
+
+def test_different_scoring_settings_are_named(tmp_path: Path) -> None:
+    a = str(_run(tmp_path, "a", DOCS_A))
+    b = str(_run(tmp_path, "b", DOCS_B, scoring={"match_threshold": 0.7}))
+    result = CliRunner().invoke(compare_command, [a, b, "--json", "--resamples", "100"])
+    assert result.exit_code == 0, result.output
+    assert "warning: " in result.stderr and "match_threshold 0.7 (A: 0.5)" in result.stderr
+    assert json.loads(result.stdout)["warnings"] == [result.stderr.strip()[len("warning: ") :]]

@@ -77,7 +77,7 @@ def test_the_seed_corpus_loads_with_its_gold() -> None:
 def test_missing_and_wrong_sources(tmp_path: Path) -> None:
     fails(tmp_path / "nope", "nope: --docs: no such file or folder")
     (tmp_path / "d.csv").write_text("id,text\n", encoding="utf-8")
-    fails(tmp_path / "d.csv", "expected a folder, a .jsonl file or a dataset")
+    fails(tmp_path / "d.csv", "expected a folder, a .jsonl or .parquet file or a saved dataset")
     (tmp_path / "empty").mkdir()
     fails(tmp_path / "empty", "empty: no .txt documents found")
     fails(write_jsonl(tmp_path / "none.jsonl"), "none.jsonl: no documents")

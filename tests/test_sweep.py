@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -67,6 +66,44 @@ def counts(servers: dict[str, ScriptedServer]) -> dict[str, int]:
     return {n: len(s.requests) for n, s in servers.items()}
 
 
+def sweep_folder_commands(run_cli: RunCli, folder: Path, tmp_path: Path) -> None:
+    """compare, report and show take a sweep folder for its cells, named by their labels."""
+    summary = read_json(folder / "summary.json")
+    labels = [c["label"] for c in summary["cells"]]
+    # A sweep folder stands for its cells: each compared with the first, in sweep order.
+    compared = run_cli("compare", str(folder))
+    assert compared.returncode == 0, compared.stderr
+    order = [c["id"] for c in summary["cells"]]
+    assert "Holm-corrected across all 18 comparisons (3 pairs x metrics)" in compared.stdout
+    rows = [line.split("│")[1].strip() for line in compared.stdout.splitlines() if "│" in line]
+    assert rows == [label for label in labels[1:] for _ in range(6)], compared.stdout
+    assert f"A = {labels[0]} ({folder / 'cells' / order[0]})" in compared.stdout
+    report = run_cli("report", str(folder), "-o", str(tmp_path / "sweep.html"))
+    assert report.returncode == 0, report.stderr
+    html = (tmp_path / "sweep.html").read_text(encoding="utf-8")
+    assert all(cell in html for cell in order), "every cell is in the report"
+    assert "Sweep: prompt x model" in html and "claim_f1: prompt x model (95% CIs)" in html
+
+    exported = run_cli("export", str(folder), "--format", "jsonl", "-o", str(tmp_path / "x.jsonl"))
+    assert exported.returncode == 0, exported.stderr
+    lines = (tmp_path / "x.jsonl").read_text().splitlines()
+    records: list[dict[str, Any]] = [json.loads(line) for line in lines]
+    n = len(records) // len(labels)
+    assert [r["cell"] for r in records] == [label for label in labels for _ in range(n)]
+    assert all(r["claim_f1"] == 1.0 and r["gold_claims"] for r in records)
+
+    doc_id = records[0]["doc_id"]
+    explained = run_cli("cache", "explain", str(folder), doc_id)
+    assert explained.returncode == 0, explained.stderr
+    assert [line for line in explained.stdout.splitlines() if line.startswith("cell ")] == [
+        f"cell {label}:" for label in labels
+    ]
+
+    shown = run_cli("show", str(folder))
+    assert shown.returncode == 0, shown.stderr
+    assert "attributed_f1: prompt x model" in shown.stdout and "extract@v2 / b" in shown.stdout
+
+
 def test_two_by_two_sweep_resumes_and_caches(
     corpus: Corpus, run_cli: RunCli, servers: dict[str, ScriptedServer], tmp_path: Path
 ) -> None:
@@ -87,21 +124,15 @@ def test_two_by_two_sweep_resumes_and_caches(
         assert set(cell["metrics"]) == set(HEADLINE)
         assert cell["metrics"]["claim_f1"]["value"] == 1.0  # the server answers with gold
         assert cell["status"] == "completed" and cell["n_docs"] == n
+    labels = [c["label"] for c in summary["cells"]]
+    assert labels == ["extract@v1 / a", "extract@v1 / b", "extract@v2 / a", "extract@v2 / b"]
     markdown = (folder / "summary.md").read_text()
-    assert markdown.count("| extract-") == 4 and "1.000 [1.000, 1.000]" in markdown
-    assert "documents requested in this invocation: 12" in first.stdout
+    assert markdown.count("| extract@v") == 4 + 5 * 2  # cells, then 2 prompt rows per pivot
+    assert "1.000 [1.000, 1.000]" in markdown and "## claim_f1: prompt x model" in markdown
+    assert "| prompt | a (model-a) | b (model-b) |" in markdown
+    assert "12 to answer, 0 from the cache, 12 sent to an endpoint" in first.stdout
 
-    # A sweep folder stands for its cells: each compared with the first, in sweep order.
-    compared = run_cli("compare", str(folder))
-    assert compared.returncode == 0, compared.stderr
-    order = [c["id"] for c in summary["cells"]]
-    flat = "".join(compared.stdout.split())  # rich wraps long run paths
-    pairs = re.findall(r"B=\S*?/cells/(extract-\S+?-r\d+)A=\S*?/cells/(extract-\S+?-r\d+)", flat)
-    assert pairs == [(cell, order[0]) for cell in order[1:]], compared.stdout
-    report = run_cli("report", str(folder), "-o", str(tmp_path / "sweep.html"))
-    assert report.returncode == 0, report.stderr
-    html = (tmp_path / "sweep.html").read_text(encoding="utf-8")
-    assert all(cell in html for cell in order), "every cell is in the report"
+    sweep_folder_commands(run_cli, folder, tmp_path)
 
     before = (folder / "summary.json").read_bytes(), (folder / "summary.md").read_bytes()
     again = sweep_cli(run_cli, str(path), "--quiet")
@@ -109,7 +140,18 @@ def test_two_by_two_sweep_resumes_and_caches(
     assert counts(servers) == {"a": 1 + 2 * n, "b": 1 + 2 * n}  # nothing reached a server
     assert sorted(p.name for p in (folder / "cells").iterdir()) == cells  # resumed, no copies
     assert ((folder / "summary.json").read_bytes(), (folder / "summary.md").read_bytes()) == before
-    assert "documents requested in this invocation: 0" in again.stdout
+    assert "0 to answer, 0 from the cache, 0 sent to an endpoint" in again.stdout
+
+    # rescore SWEEP: every cell scored again (no request), the summary rebuilt from them.
+    rescored = run_cli("rescore", str(folder), "--threshold", "0.99")
+    assert rescored.returncode == 0, rescored.stderr
+    assert counts(servers) == {"a": 1 + 2 * n, "b": 1 + 2 * n}
+    for cell in cells:
+        manifest = read_json(folder / "cells" / cell / "manifest.json")
+        assert manifest["scoring"]["match_threshold"] == 0.99
+    assert read_json(folder / "summary.json")["cells"][0]["label"] == "extract@v1 / a"
+    assert run_cli("rescore", str(folder), "--threshold", "0.5").returncode == 0
+    assert (folder / "summary.json").read_bytes() == before[0]  # same scores, same summary
 
     # One cell's temperature changes: exactly that cell's documents are requested again.
     override = {"prompt": "extract@v1", "endpoint": "b", "params": {"temperature": 0.5}}
@@ -146,6 +188,9 @@ def test_dry_run_counts_without_requesting(
     write_sweep(corpus, tmp_path, endpoints=endpoints(servers), name="copy")
     copied = sweep_cli(run_cli, str(path), "--dry-run")
     assert f"4 cells, 0 of {4 * n} cell documents to request" in copied.stdout, copied.stdout
+    served = sweep_cli(run_cli, str(path), "--quiet")  # requested, but the cache answers all
+    assert served.returncode == 0, served.stderr
+    assert f"{4 * n} to answer, {4 * n} from the cache, 0 sent to an endpoint" in served.stdout
     # ... and a changed temperature needs all of that endpoint's documents.
     write_sweep(
         corpus, tmp_path, endpoints=endpoints(servers), name="copy", params={"temperature": 0.3}

@@ -65,6 +65,7 @@ def _shared(request: RunRequest, spec: EndpointSpec) -> Shared:
             evaluation.threshold, evaluation.matcher, evaluation.assignment
         ),
         cache_dir=None if cache.no_cache else (cache.cache_dir or default_cache_dir()),
+        cache_ttl=cache.cache_ttl,
         retry_failed=evaluation.retry_failed,
     )
 
@@ -110,9 +111,10 @@ def run_sweep(
     cache_dir: Path | None,
     progress: Callable[[int, Cell], Progress],
     retry_failed: bool = False,
+    cache_ttl: float | None = None,
 ) -> tuple[SweepSummary, list[CellOutcome]]:
     """Run (or resume) every cell in order; an endpoint failure stops only its cell."""
-    return asyncio.run(run_cells(sweep, path, cells, cache_dir, progress, retry_failed))
+    return asyncio.run(run_cells(sweep, path, cells, cache_dir, progress, retry_failed, cache_ttl))
 
 
 def plan_sweep(
@@ -121,9 +123,10 @@ def plan_sweep(
     cells: list[Cell],
     cache_dir: Path | None,
     retry_failed: bool = False,
+    cache_ttl: float | None = None,
 ) -> list[CellPlan]:
     """What each cell would request (documents neither recorded nor cached); sends nothing."""
-    return asyncio.run(plan_cells(sweep, path, cells, cache_dir, retry_failed))
+    return asyncio.run(plan_cells(sweep, path, cells, cache_dir, retry_failed, cache_ttl))
 
 
 def rescore(

@@ -38,6 +38,7 @@ class Shared:
     scoring: ScoringConfig
     cache_dir: Path | None
     retry_failed: bool
+    cache_ttl: float | None = None  # seconds: older cached answers are requested again
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ async def run_cell(
         run_id=job.folder.name,
         local_model=local_model,
         cache_dir=shared.cache_dir,
+        cache_ttl=shared.cache_ttl,
         repeat=job.cell.repeat,
     )
     resume = job.folder if job.resume else None

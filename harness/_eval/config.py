@@ -29,4 +29,5 @@ class RunConfig(BaseModel):
     run_id: str | None = None
     local_model: LocalModel | None = None
     cache_dir: Path | None = Field(None, description="response cache folder; None = no cache")
+    cache_ttl: float | None = Field(None, gt=0, description="seconds; older answers not reused")
     repeat: int = Field(0, ge=0, description="repeat index (sweeps); part of the cache key")

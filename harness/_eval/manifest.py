@@ -84,6 +84,7 @@ class Tally:
     server_model: str | None = None
     modes: set[str] = field(default_factory=set)
     started: float = field(default_factory=time.perf_counter)
+    from_cache: int = 0  # documents of this invocation whose every turn the cache answered
 
     def add(self, record: PredictionRecord) -> None:
         self.tokens.prompt_tokens += record.prompt_tokens
@@ -91,6 +92,7 @@ class Tally:
         self.tokens.requests += len(record.attempts)
         self.tokens.http_attempts += sum(a.http_attempts for a in record.attempts)
         self.tokens.cached += sum(a.cached for a in record.attempts)
+        self.from_cache += bool(record.attempts) and all(a.cached for a in record.attempts)
         self.server_model = self.server_model or record.server_model
         if record.mode is not None:
             self.modes.add(record.mode)

@@ -60,7 +60,8 @@ class RunOutcome:
     folder: RunFolder
     manifest: Manifest
     metrics: Metrics
-    requested: int
+    requested: int  # documents asked for in this invocation, whoever answered
+    from_cache: int = 0  # of those, answered entirely by the response cache
 
     def scores(self) -> list[DocScore]:
         """Per-document scores, read from the run folder (they are not kept in memory)."""
@@ -161,7 +162,7 @@ async def run_evaluation(
     progress = progress or Silent()
     inputs = inputs or _inputs(config)
     folder, manifest, todo = _open_run(config, inputs, resume, retry_failed)
-    cache = open_cache(config.cache_dir) if config.cache_dir else None
+    cache = open_cache(config.cache_dir, config.cache_ttl) if config.cache_dir else None
     client = ChatClient(
         config.endpoint, api_key, config.params, config.output_mode, cache, config.repeat
     )
@@ -196,7 +197,7 @@ async def run_evaluation(
         if status != "completed":
             score_stopped_run(folder, inputs.documents, inputs.gold, config.scoring)
     metrics = score_run(folder, inputs.documents, inputs.gold, config.scoring)
-    return RunOutcome(folder, manifest, metrics, requested=len(todo))
+    return RunOutcome(folder, manifest, metrics, len(todo), tally.from_cache)
 
 
 async def _probe(client: ChatClient) -> list[ProbeRecord]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -60,7 +61,9 @@ def _job(sweep: SweepFile, path: Path, cell: Cell) -> CellJob:
     )
 
 
-def _shared(sweep: SweepFile, cache_dir: Path | None, retry_failed: bool) -> Shared:
+def _shared(
+    sweep: SweepFile, cache_dir: Path | None, retry_failed: bool, cache_ttl: float | None
+) -> Shared:
     documents, gold = load_corpus(sweep.docs, sweep.gold, sweep.limit)
     return Shared(
         docs=sweep.docs,
@@ -74,13 +77,16 @@ def _shared(sweep: SweepFile, cache_dir: Path | None, retry_failed: bool) -> Sha
         scoring=ScoringConfig().choosing(sweep.threshold, sweep.matcher, sweep.assignment),
         cache_dir=cache_dir,
         retry_failed=retry_failed,
+        cache_ttl=cache_ttl,
     )
 
 
 class _CacheReader:
-    """Read-only view of the response cache: a dry run writes nothing, not even hit counts."""
+    """Read-only view of the response cache: a dry run writes nothing, not even hit counts.
+    An answer older than the TTL counts as not cached, as the run would treat it."""
 
-    def __init__(self, cache_dir: Path | None) -> None:
+    def __init__(self, cache_dir: Path | None, ttl: float | None) -> None:
+        self._oldest = time.time() - ttl if ttl is not None else 0.0
         path = cache_dir / "responses.sqlite" if cache_dir else None
         self._db = (
             sqlite3.connect(f"file:{path}?mode=ro", uri=True) if path and path.exists() else None
@@ -89,7 +95,10 @@ class _CacheReader:
     def result(self, key: CacheKey) -> str | None:
         if self._db is None:
             return None
-        row = self._db.execute("SELECT result FROM responses WHERE key = ?", (key.digest,))
+        row = self._db.execute(
+            "SELECT result FROM responses WHERE key = ? AND created >= ?",
+            (key.digest, self._oldest),
+        )
         found = row.fetchone()
         return None if found is None else str(found[0])
 
@@ -133,11 +142,12 @@ async def plan_cells(
     cells: list[Cell],
     cache_dir: Path | None,
     retry_failed: bool = False,
+    cache_ttl: float | None = None,
 ) -> list[CellPlan]:
     """What each cell would request (documents neither recorded nor cached); sends nothing."""
-    shared = _shared(sweep, cache_dir, retry_failed)
+    shared = _shared(sweep, cache_dir, retry_failed, cache_ttl)
     prompts = {c.prompt: load_prompt(c.prompt, sweep.prompts_dir) for c in cells}
-    cache = _CacheReader(cache_dir)
+    cache = _CacheReader(cache_dir, cache_ttl)
     plans = []
     with ExitStack() as stack:
         resolver = EndpointResolver(stack)
@@ -157,8 +167,9 @@ async def plan_cells(
 @dataclass(frozen=True)
 class CellOutcome:
     cell: Cell
-    requested: int
+    requested: int  # documents asked for in this invocation
     error: HarnessError | None
+    from_cache: int = 0  # of those, answered entirely by the response cache
 
 
 async def run_cells(
@@ -168,9 +179,10 @@ async def run_cells(
     cache_dir: Path | None,
     progress: Callable[[int, Cell], Progress],
     retry_failed: bool = False,
+    cache_ttl: float | None = None,
 ) -> tuple[SweepSummary, list[CellOutcome]]:
     """Run (or resume) every cell in order; an endpoint failure stops only its cell."""
-    shared = _shared(sweep, cache_dir, retry_failed)
+    shared = _shared(sweep, cache_dir, retry_failed, cache_ttl)
     folder = sweep_folder(sweep)
     folder.prepare(sweep.model_dump_json(indent=2) + "\n")
     outcomes = []
@@ -181,7 +193,7 @@ async def run_cells(
                 outcome = await run_cell(
                     shared, _job(sweep, path, cell), resolver, progress(index, cell)
                 )
-                outcomes.append(CellOutcome(cell, outcome.requested, None))
+                outcomes.append(CellOutcome(cell, outcome.requested, None, outcome.from_cache))
             except HarnessError as exc:  # the cell's manifest records it; other cells go on
                 outcomes.append(CellOutcome(cell, 0, exc))
     summary = build_summary(sweep, folder, cells)

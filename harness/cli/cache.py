@@ -1,22 +1,40 @@
-"""`harness cache stats|clear|explain`."""
+"""`harness cache stats|clear|prune|explain`."""
 
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import click
 
 import harness
-from harness.cli.options import cache_dir_option
+from harness.cli.options import cache_dir_option, duration
 from harness.endpoints.cache import ResponseCache, default_cache_dir
 from harness.errors import UserInputError
 
 __all__ = ["cache_group"]
 
 
-def _open(cache_dir: Path | None) -> ResponseCache:
-    return ResponseCache(cache_dir or default_cache_dir())
+def _open(cache_dir: Path | None, ttl: float | None = None) -> ResponseCache:
+    return ResponseCache(cache_dir or default_cache_dir(), ttl)
+
+
+def _span(seconds: float) -> str:
+    """A duration as given (`7d`, `12h`, `30m`, `90s`), in the largest unit that divides it."""
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds / size:g}{unit}"
+    return f"{seconds:g}s"
+
+
+def _age(seconds: float) -> str:
+    """A short age: `3d 4h`, `5h 12m`, `40m`, `12s`."""
+    days, rest = divmod(int(seconds), 86400)
+    hours, rest = divmod(rest, 3600)
+    if days:
+        return f"{days}d {hours}h"
+    return f"{hours}h {rest // 60}m" if hours else f"{rest // 60}m" if rest >= 60 else f"{rest}s"
 
 
 @click.group("cache")
@@ -26,14 +44,44 @@ def cache_group() -> None:
 
 @cache_group.command("stats")
 @cache_dir_option
-def stats_command(cache_dir: Path | None) -> None:
-    """Where the cache is, how many answers it holds and how often they were reused."""
-    stats = _open(cache_dir).stats()
+@click.option(
+    "--cache-ttl",
+    metavar="DURATION",
+    callback=duration,
+    help="Also count the answers older than this (what a run with --cache-ttl would not reuse).",
+)
+def stats_command(cache_dir: Path | None, cache_ttl: float | None) -> None:
+    """Where the cache is, how many answers it holds, how often they were reused, how old
+    the oldest is and (with --cache-ttl) how many are stale."""
+    stats = _open(cache_dir, cache_ttl).stats()
+    oldest = "-" if stats.oldest is None else f"{_age(time.time() - stats.oldest)} ago"
     click.echo(
         f"path: {stats.path}\nresponses: {stats.entries - stats.probes}\n"
         f"probes: {stats.probes}\nhits served: {stats.hits}\n"
-        f"size: {stats.size_bytes / 1e6:.1f} MB"
+        f"size: {stats.size_bytes / 1e6:.1f} MB\noldest answer: {oldest}"
     )
+    if cache_ttl is not None:
+        hint = f"; delete them: harness cache prune --older-than {_span(cache_ttl)}"
+        click.echo(
+            f"stale (older than {_span(cache_ttl)}): {stats.stale} of {stats.entries}"
+            + (hint if stats.stale else "")
+        )
+
+
+@cache_group.command("prune")
+@cache_dir_option
+@click.option(
+    "--older-than",
+    metavar="DURATION",
+    callback=duration,
+    required=True,
+    help="Delete answers (and probes) created longer ago than this, e.g. 30d.",
+)
+def prune_command(cache_dir: Path | None, older_than: float | None) -> None:
+    """Delete cached answers older than an age; newer ones stay."""
+    assert older_than is not None  # required=True
+    removed = _open(cache_dir).prune(older_than)
+    click.echo(f"removed {removed} entries older than {_span(older_than)}")
 
 
 @cache_group.command("clear")
@@ -54,17 +102,29 @@ def clear_command(cache_dir: Path | None, probes_only: bool) -> None:
 @click.argument("doc_id")
 @cache_dir_option
 def explain_command(run: Path, doc_id: str, cache_dir: Path | None) -> None:
-    """Show the cache key parts of every request made for DOC_ID in RUN."""
+    """Show the cache key parts of every request made for DOC_ID in RUN (in every cell,
+    when RUN is a sweep folder)."""
+    cache = _open(cache_dir)
+    if not harness.SweepFolder.holds_sweep(run):
+        _explain(cache, run, doc_id)
+        return
+    sweep = harness.SweepFolder(run)
+    for cell in sweep.read_summary().cells:
+        if harness.RunFolder(sweep.cell(cell.id)).has_manifest():
+            click.echo(f"cell {cell.label or cell.id}:")
+            _explain(cache, sweep.cell(cell.id), doc_id)
+
+
+def _explain(cache: ResponseCache, run: Path, doc_id: str) -> None:
     record = harness.RunFolder.open(run).read_predictions().get(doc_id)
     if record is None:
         raise UserInputError(f"{run}: DOC_ID: no prediction for {doc_id!r}")
-    cache = _open(cache_dir)
     for index, attempt in enumerate(record.attempts):
         origin = "served from cache" if attempt.cached else "requested"
         click.echo(f"attempt {index} ({attempt.kind}, {origin}): key {attempt.cache_key}")
         parts = cache.parts(attempt.cache_key) if attempt.cache_key else None
         if parts is None:
-            click.echo("  (not in this cache: run without cache, or cleared)")
+            click.echo("  (not in this cache: run without cache, cleared or pruned)")
             continue
         for name, value in parts.items():
             shown = json.dumps(value, sort_keys=True) if isinstance(value, dict) else value

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
 
 import harness
 from harness.errors import UserInputError
@@ -33,25 +36,30 @@ def _parse_rule(rule: str) -> tuple[str, float]:
 
 
 def _header(c: Comparison) -> str:
-    dropped = {run: n for run, n in c.n_dropped.items() if n}
+    dropped = ", ".join(f"{run} {n}" for run, n in c.n_dropped.items() if n)
     note = ""
     if c.intersection:
-        note = f" (intersection; dropped {dropped})" if dropped else " (intersection; none dropped)"
+        note = (
+            f" (intersection; dropped: {dropped})" if dropped else " (intersection; none dropped)"
+        )
     return (
         f"{c.n_docs} documents{note}; paired bootstrap {c.resamples} resamples, seed {c.seed}, "
-        f"{100 * (1 - c.alpha):g}% CI; permutation p, Holm-corrected across metrics"
+        f"{100 * (1 - c.alpha):g}% CI; permutation p, Holm-corrected across all "
+        f"{c.family} comparisons ({len(c.pairs)} pairs x metrics)"
     )
 
 
-def _print(c: Comparison, console: Console) -> None:
+def _print(c: Comparison) -> None:
+    from harness.cli.display import wide_console
     from harness.render.summaries import comparison_table
 
-    console.print(_header(c))
+    console = wide_console()
+    table = comparison_table(c)
+    for line in (_header(c), *(table.title or "").split("\n")):  # a title would wrap
+        console.print(line, markup=False, soft_wrap=True)
+    console.print(dataclasses.replace(table, title=None).to_rich())
     for pair in c.pairs:
-        if pair.scoring_note:
-            click.echo(f"warning: {pair.run_b} vs {pair.run_a}: {pair.scoring_note}", err=True)
-        console.print(comparison_table(pair, c.alpha).to_rich(title_justify="left"))
-        console.print(f"flipped documents: {len(pair.flipped)}")
+        console.print(f"flipped documents, {pair.label_b}: {len(pair.flipped)}", markup=False)
         for doc in pair.flipped:
             console.print(f"  {doc.doc_id}: {'; '.join(doc.reasons)}", markup=False)
 
@@ -59,13 +67,13 @@ def _print(c: Comparison, console: Console) -> None:
 def _markdown(c: Comparison) -> str:
     from harness.render.summaries import comparison_table
 
-    lines = ["# Run comparison", "", _header(c), ""]
+    table = comparison_table(c)
+    lines = ["# Run comparison", "", _header(c), "", *(table.title or "").split("\n"), ""]
+    lines += [*(f"> warning: {w}" for w in c.warnings), ""] if c.warnings else []
+    lines += [table.to_markdown(), ""]
     for pair in c.pairs:
-        lines += [f"## `{pair.run_b}` vs `{pair.run_a}`", ""]
-        lines += [f"**Warning:** {pair.scoring_note}", ""] if pair.scoring_note else []
-        lines += [comparison_table(pair, c.alpha).to_markdown()]
-        lines += ["", f"Flipped documents: {len(pair.flipped)}", ""]
-        lines += [f"- `{d.doc_id}`: {'; '.join(d.reasons)}" for d in pair.flipped]
+        lines += [f"## Flipped documents: `{pair.label_b}` vs `{pair.label_a}`", ""]
+        lines += [f"- `{d.doc_id}`: {'; '.join(d.reasons)}" for d in pair.flipped] or ["none"]
         lines.append("")
     return "\n".join(lines)
 
@@ -76,6 +84,42 @@ def _chosen(metrics: tuple[str, ...], rules: list[tuple[str, float]]) -> list[st
 
     chosen = list(metrics or DEFAULT_COMPARE_METRICS)
     return chosen + [m for m, _ in rules if m not in chosen]
+
+
+@dataclass(frozen=True)
+class Output:
+    """Where the comparison goes: stdout as `fmt`, and a Markdown file if asked."""
+
+    fmt: str
+    markdown: Path | None
+
+
+def _output_options(command: Callable[..., None]) -> Callable[..., None]:
+    """--format, --json and --markdown, handed to the command as one `Output`."""
+
+    @functools.wraps(command)
+    def wrapper(*args: object, fmt: str, json: bool, markdown: Path | None, **kw: object) -> None:
+        command(*args, output=Output("json" if json else fmt, markdown), **kw)
+
+    options = [
+        click.option(
+            "--format",
+            "fmt",
+            type=click.Choice(["table", "markdown", "json"]),
+            default="table",
+            show_default=True,
+            help="What stdout gets: rich tables, a Markdown report, or the comparison as JSON.",
+        ),
+        click.option("--json", is_flag=True, help="Same as --format json."),
+        click.option(
+            "--markdown",
+            type=click.Path(path_type=Path, dir_okay=False),
+            help="Also write the Markdown report to this file.",
+        ),
+    ]
+    for option in reversed(options):
+        wrapper = option(wrapper)
+    return wrapper
 
 
 @click.command("compare")
@@ -94,9 +138,7 @@ def _chosen(metrics: tuple[str, ...], rules: list[tuple[str, float]]) -> list[st
 @click.option(
     "--intersection", is_flag=True, help="Compare on the documents all runs have in common."
 )
-@click.option(
-    "--markdown", type=click.Path(path_type=Path, dir_okay=False), help="Also write a report."
-)
+@_output_options
 @click.option(
     "--fail-on-regression",
     "rules",
@@ -111,7 +153,7 @@ def compare_command(
     seed: int,
     alpha: float,
     intersection: bool,
-    markdown: Path | None,
+    output: Output,
     rules: tuple[str, ...],
 ) -> None:
     """Compare runs B, C, ... with run A, paired by document.
@@ -120,7 +162,9 @@ def compare_command(
     every cell with the first, `compare RUN SWEEP` every cell with RUN.
 
     For each metric: the delta with a paired bootstrap CI and a paired permutation test,
-    Holm-corrected across the metrics shown; then the documents whose outcome flipped.
+    Holm-corrected across every pair and metric shown (one family); then the documents
+    whose outcome flipped. Scoring settings that differ from A's are named in a warning.
+    Warnings and notes go to stderr, so --json and --format markdown stay clean on stdout.
     """
     parsed = [_parse_rule(rule) for rule in rules]
     chosen = _chosen(metrics, parsed)
@@ -141,12 +185,19 @@ def compare_command(
         intersection=intersection,
         alpha=alpha,
     )
-    _print(comparison, Console(highlight=False))
-    if markdown is not None:
+    for warning in comparison.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if output.fmt == "json":
+        click.echo(comparison.model_dump_json(indent=2))
+    elif output.fmt == "markdown":
+        click.echo(_markdown(comparison))
+    else:
+        _print(comparison)
+    if output.markdown is not None:
         from harness.runs import write_atomic
 
-        write_atomic(markdown, _markdown(comparison))
-        click.echo(f"wrote {markdown}")
+        write_atomic(output.markdown, _markdown(comparison))
+        click.echo(f"wrote {output.markdown}", err=True)
     failed = harness.regressions(comparison, parsed)
     for line in failed:
         click.echo(f"regression: {line}", err=True)

@@ -20,7 +20,14 @@ if TYPE_CHECKING:  # harness.runs loads numpy: not for `harness --help`
     from harness.runs import Manifest, PredictionRecord, TokenTotals
     from harness.scoring.metrics import Metrics
 
-__all__ = ["LiveProgress", "print_summary"]
+__all__ = ["LiveProgress", "print_summary", "wide_console"]
+
+
+def wide_console() -> Console:
+    """The terminal's width on a terminal; elsewhere (CI logs, pipes) wide enough that a
+    table is never cut to 80 columns or its cells ellipsised."""
+    console = Console(highlight=False)
+    return console if console.is_terminal else Console(highlight=False, width=400)
 
 
 class LiveProgress:

@@ -1,4 +1,4 @@
-"""`harness export`: a run's per-document results as Parquet or JSONL."""
+"""`harness export`: a run's (or a sweep's) per-document results as Parquet or JSONL."""
 
 from __future__ import annotations
 
@@ -27,8 +27,17 @@ __all__ = ["export_command"]
     default=None,
     help="Output file [default: RUN/export.<format>].",
 )
-def export_command(run: Path, fmt: str, output: Path | None) -> None:
-    """Export predictions and per-document scores (one row per document)."""
+@click.option(
+    "--gold",
+    type=click.Path(path_type=Path, exists=True, file_okay=False),
+    default=None,
+    help="Gold folder [default: the run's, from its manifest].",
+)
+def export_command(run: Path, fmt: str, output: Path | None, gold: Path | None) -> None:
+    """Export one row per document, sorted by document id: every per-document metric and
+    count, the predicted and the gold claims as nested lists (matched or not, with each
+    attribution check), tokens and latency. A sweep folder exports every cell's rows,
+    with the cell's label in `cell`."""
     out = output or run / f"export.{fmt}"
-    n_rows = export_run(run, ExportFormat(fmt), out)
+    n_rows = export_run(run, ExportFormat(fmt), out, gold)
     click.echo(f"{out}: {n_rows} rows")

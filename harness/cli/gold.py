@@ -1,9 +1,11 @@
-"""`harness gold validate|agree` and `harness import polnear`."""
+"""`harness gold validate|agree` and `harness import polnear|docs`."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import click
 
@@ -15,6 +17,8 @@ from harness.importers.polnear import (
     write_polnear,
 )
 from harness.render import number
+
+F = TypeVar("F", bound=Callable[..., object])
 
 __all__ = ["gold_group", "import_group"]
 
@@ -101,3 +105,39 @@ def polnear_command(src: Path, out: Path, rule: str, overwrite: bool) -> None:
         f"spans verified: {summary.n_spans_verified}  rule: {summary.rule}"
     )
     click.echo(f"run it: harness run --docs {out / 'docs'} --gold {out / 'gold'} ...")
+
+
+def _field_option(field: str) -> Callable[[F], F]:
+    return click.option(
+        f"--{field}-field",
+        f"{field}_field",
+        default=field,
+        show_default=True,
+        help=f"Column holding the document's {field}.",
+    )
+
+
+@import_group.command("docs")
+@click.argument("source", type=click.Path(path_type=Path, exists=True))
+@click.argument("out", type=click.Path(path_type=Path, dir_okay=False))
+@_field_option("id")
+@_field_option("text")
+@_field_option("title")
+@_field_option("url")
+@_field_option("date")
+@click.option("--overwrite", is_flag=True, help="Replace an existing OUT file.")
+def docs_command(source: Path, out: Path, overwrite: bool, **fields: str) -> None:
+    """A JSONL or Parquet file or a saved dataset (`save_to_disk`) -> OUT, a JSONL file
+    that `harness run --docs OUT` reads. Columns are mapped with --*-field; ids must be
+    safe file names. Nothing is downloaded: a Hub dataset must be saved to disk first."""
+    from harness.columns import Columns
+    from harness.corpus import load_documents
+    from harness.runs import write_atomic
+
+    if out.exists() and not overwrite:
+        raise UserInputError(f"{out}: exists; pass --overwrite")
+    columns = Columns(**{name.removesuffix("_field"): value for name, value in fields.items()})
+    documents = load_documents(source, columns)
+    lines = (d.model_dump_json(exclude_none=True) for d in documents)
+    write_atomic(out, "".join(f"{line}\n" for line in lines))
+    click.echo(f"{out}: {len(documents)} documents; run it: harness run --docs {out} ...")

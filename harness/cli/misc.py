@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -16,15 +17,34 @@ from harness.errors import UserInputError
 from harness.schemas import SCHEMA_MODELS, load_published
 from harness.scoring_names import Assignment, MatcherName
 
+if TYPE_CHECKING:  # harness.runs loads numpy: not for `harness --help`
+    from harness.runs import SweepFolder, SweepSummary
+
 __all__ = ["rescore_command", "schema_command", "serve_command", "show_command"]
 
 _RUN = click.Path(path_type=Path, exists=True, file_okay=False)
 
 
+def _print_sweep(folder: SweepFolder, summary: SweepSummary) -> None:
+    from harness.cli.display import wide_console
+    from harness.render.summaries import sweep_pivot, sweep_table
+
+    console = wide_console()
+    console.print(sweep_table(summary).to_rich())
+    for metric in summary.metrics:
+        console.print(sweep_pivot(summary, metric).to_rich())
+    console.print(f"sweep folder: {folder.path}", markup=False, soft_wrap=True)
+
+
 @click.command("show")
 @click.argument("run", type=_RUN)
 def show_command(run: Path) -> None:
-    """Print a finished run's summary table again."""
+    """Print a finished run's summary table again; for a sweep folder, its cells and the
+    prompt x model table of each headline metric."""
+    if harness.SweepFolder.holds_sweep(run):
+        sweep = harness.SweepFolder(run)
+        _print_sweep(sweep, sweep.read_summary())
+        return
     folder = harness.RunFolder.open(run)
     print_summary(folder.read_manifest(), folder.read_metrics(), str(run))
 
@@ -52,9 +72,23 @@ def rescore_command(
     assignment: Assignment | None,
 ) -> None:
     """Recompute scores and metrics from stored predictions, without calling any model
-    (also with another --matcher, --assignment or --threshold; the manifest records them)."""
-    outcome = harness.rescore(run, gold, threshold, matcher, assignment)
-    print_summary(outcome.manifest, outcome.metrics, str(run))
+    (also with another --matcher, --assignment or --threshold; the manifest records them).
+
+    A sweep folder: every cell that has a manifest, then its summary is rebuilt.
+    """
+    if not harness.SweepFolder.holds_sweep(run):
+        outcome = harness.rescore(run, gold, threshold, matcher, assignment)
+        print_summary(outcome.manifest, outcome.metrics, str(run))
+        return
+    from harness.render.summaries import sweep_markdown
+
+    sweep = harness.SweepFolder(run)
+    for cell in sweep.read_summary().cells:
+        if harness.RunFolder(sweep.cell(cell.id)).has_manifest():
+            harness.rescore(sweep.cell(cell.id), gold, threshold, matcher, assignment)
+    summary = sweep.refreshed_summary()
+    sweep.write_summary(summary, sweep_markdown(summary))
+    _print_sweep(sweep, summary)
 
 
 @click.command("schema")

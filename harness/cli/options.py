@@ -10,7 +10,13 @@ import click
 
 from harness.scoring_names import ASSIGNMENTS, DEFAULT_ASSIGNMENT, DEFAULT_MATCHER, MATCHER_NAMES
 
-__all__ = ["cache_dir_option", "cache_options", "matcher_options", "rescore_matcher_options"]
+__all__ = [
+    "cache_dir_option",
+    "cache_options",
+    "duration",
+    "matcher_options",
+    "rescore_matcher_options",
+]
 
 F = TypeVar("F", bound=Callable[..., object])
 
@@ -25,9 +31,33 @@ _no_cache_option = click.option(
 )
 
 
+def duration(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
+    """Option callback: `90s`, `30m`, `12h`, `7d`, `2w` (a bare number is seconds) -> seconds."""
+    from harness.endpoints.cache import parse_duration
+
+    if value is None:
+        return None
+    try:
+        seconds = parse_duration(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), ctx, param) from exc
+    if seconds <= 0:
+        raise click.BadParameter(f"{value!r}: must be longer than 0", ctx, param)
+    return seconds
+
+
+_cache_ttl_option = click.option(
+    "--cache-ttl",
+    metavar="DURATION",
+    callback=duration,
+    help="Do not reuse cached answers older than this (e.g. 7d, 12h); they are requested "
+    "again and replaced [default: no limit].",
+)
+
+
 def cache_options(command: F) -> F:
-    """--cache-dir and --no-cache, for commands that call models."""
-    return cache_dir_option(_no_cache_option(command))
+    """--cache-dir, --no-cache and --cache-ttl, for commands that call models."""
+    return cache_dir_option(_no_cache_option(_cache_ttl_option(command)))
 
 
 def _matcher_options(command: F, rescore: bool) -> F:

@@ -77,10 +77,20 @@ def report_command(
     """
 
     # loads jinja2 and numpy: only when a report is written, so --help stays light
+    from harness.render.summaries import sweep_pivot
     from harness.report import ReportOptions, size_warning, write_history, write_report
 
+    summaries = [
+        harness.SweepFolder(p).read_summary() for p in runs if harness.SweepFolder.holds_sweep(p)
+    ]
+    pivots = tuple(sweep_pivot(s, m) for s in summaries for m in s.metrics)
     options = ReportOptions(
-        prices=prices, docs=docs, gold=gold, intersection=intersection, prompts_dir=prompts_dir
+        prices=prices,
+        docs=docs,
+        gold=gold,
+        intersection=intersection,
+        prompts_dir=prompts_dir,
+        pivots=pivots,
     )
     if history is not None:
         if runs:

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
 
 import harness
 from harness.cli.display import LiveProgress
@@ -36,6 +35,7 @@ def sweep_command(
     dry_run: bool,
     cache_dir: Path | None,
     no_cache: bool,
+    cache_ttl: float | None,
     retry_failed: bool,
     quiet: bool,
 ) -> None:
@@ -50,7 +50,7 @@ def sweep_command(
     cells = harness.expand_cells(sweep, sweep_file)
     cache = None if no_cache else (cache_dir or default_cache_dir())
     if dry_run:
-        plans = harness.plan_sweep(sweep, sweep_file, cells, cache, retry_failed)
+        plans = harness.plan_sweep(sweep, sweep_file, cells, cache, retry_failed, cache_ttl)
         _print_plan(sweep.name, plans)
         return
 
@@ -59,11 +59,17 @@ def sweep_command(
             click.echo(f"cell {index + 1}/{len(cells)}: {cell.id}", err=True)
         return LiveProgress(quiet)
 
-    summary, outcomes = harness.run_sweep(sweep, sweep_file, cells, cache, progress, retry_failed)
+    summary, outcomes = harness.run_sweep(
+        sweep, sweep_file, cells, cache, progress, retry_failed, cache_ttl
+    )
     _print_summary(summary)
     click.echo(f"sweep folder: {harness.SweepFolder.of(sweep.results, sweep.name).path}")
     requested = sum(o.requested for o in outcomes)
-    click.echo(f"documents requested in this invocation: {requested}")
+    cached = sum(o.from_cache for o in outcomes)
+    click.echo(
+        f"documents in this invocation: {requested} to answer, {cached} from the cache, "
+        f"{requested - cached} sent to an endpoint"
+    )
     failed = [o for o in outcomes if o.error is not None]
     if failed:
         error = failed[0].error
@@ -102,8 +108,10 @@ def _print_plan(name: str, plans: list[CellPlan]) -> None:
 
 
 def _print_summary(summary: SweepSummary) -> None:
-    from harness.render.summaries import sweep_table
+    from harness.cli.display import wide_console
+    from harness.render.summaries import sweep_pivot, sweep_table
 
-    console = Console()
-    table = sweep_table(summary).to_rich()
-    (console if console.is_terminal else Console(width=240)).print(table)  # no "…" in logs
+    console = wide_console()
+    console.print(sweep_table(summary).to_rich())
+    for metric in summary.metrics[:2]:  # every headline metric's pivot is in summary.md
+        console.print(sweep_pivot(summary, metric).to_rich())

@@ -5,7 +5,10 @@ id the server reported (from the probe), the rendered messages, output mode, sch
 sampling parameters (seed included) and the repeat index. Two endpoints never share
 answers, and changing any part re-requests exactly the affected calls. Only complete HTTP
 200 answers are stored (a truncated or invalid answer is still the model's answer).
-`explain` shows a key's parts, so a surprising miss can be diagnosed.
+`explain` shows a key's parts, so a surprising miss can be diagnosed. With a TTL, an
+answer older than it is not reused (it counts as stale, is requested again and replaced):
+a hosted model behind a fixed name changes, and a month-old answer may no longer be its.
+`prune` deletes answers older than an age; `stats` says how many are older than a TTL.
 
 The cache only saves requests, so it never stops a run: a corrupt file is set aside (renamed
 `responses.sqlite.corrupt-<time>`) and rebuilt, and a cache that cannot be written (read-only
@@ -19,6 +22,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -37,6 +41,7 @@ __all__ = [
     "ResponseCache",
     "default_cache_dir",
     "open_cache",
+    "parse_duration",
 ]
 
 CACHE_DIR_ENV = "CLAIM_HARNESS_CACHE_DIR"
@@ -74,6 +79,17 @@ class CacheKey:
         return cls(hashlib.sha256(canonical.encode()).hexdigest(), {"kind": kind, **shown})
 
 
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def parse_duration(text: str) -> float:
+    """`90`, `90s`, `30m`, `12h`, `7d`, `2w` -> seconds; ValueError names the accepted forms."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*", text)
+    if match is None:
+        raise ValueError(f"{text!r} is not a duration like 90s, 30m, 12h, 7d or 2w")
+    return float(match[1]) * _UNITS[match[2] or "s"]
+
+
 @dataclass(frozen=True)
 class CacheStats:
     path: Path
@@ -81,6 +97,8 @@ class CacheStats:
     probes: int
     hits: int
     size_bytes: int
+    oldest: float | None  # creation time (epoch seconds) of the oldest answer
+    stale: int  # answers older than the TTL asked about (0 without one)
 
 
 class CacheUnavailable(HarnessError):
@@ -103,10 +121,12 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 
 class ResponseCache:
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, ttl: float | None = None) -> None:
         self.path = directory / "responses.sqlite"
+        self.ttl = ttl
         self.hits = 0
         self.misses = 0
+        self.stale = 0  # found but older than the TTL: requested again
         try:
             directory.mkdir(parents=True, exist_ok=True)
             try:
@@ -159,8 +179,11 @@ class ResponseCache:
             return None
         try:
             row = self._db.execute(
-                "SELECT result FROM responses WHERE key = ?", (key.digest,)
+                "SELECT result, created FROM responses WHERE key = ?", (key.digest,)
             ).fetchone()
+            if row is not None and self._expired(float(row[1])):
+                self.stale += 1
+                row = None
             if row is not None:
                 self._db.execute(
                     "UPDATE responses SET hits = hits + 1 WHERE key = ?", (key.digest,)
@@ -173,6 +196,9 @@ class ResponseCache:
             return None
         self.hits += 1
         return str(row[0])
+
+    def _expired(self, created: float) -> bool:
+        return self.ttl is not None and created < time.time() - self.ttl
 
     def put(self, key: CacheKey, result: str) -> None:
         if self._db is None:
@@ -197,12 +223,22 @@ class ResponseCache:
         return None if row is None else dict(json.loads(row[0]))
 
     def stats(self) -> CacheStats:
-        entries, probes, hits = self._query(
-            "SELECT COUNT(*), SUM(kind = 'probe'), COALESCE(SUM(hits), 0) FROM responses"
+        """Counts, size, the oldest answer's time, and how many are older than the TTL."""
+        cutoff = time.time() - self.ttl if self.ttl is not None else 0.0  # 0: none is stale
+        entries, probes, hits, oldest, stale = self._query(
+            "SELECT COUNT(*), SUM(kind = 'probe'), COALESCE(SUM(hits), 0), MIN(created), "
+            "COALESCE(SUM(created < ?), 0) FROM responses",
+            (cutoff,),
         ).fetchone()
-        return CacheStats(
-            self.path, int(entries), int(probes or 0), int(hits), self.path.stat().st_size
-        )
+        size = self.path.stat().st_size
+        return CacheStats(self.path, int(entries), int(probes or 0), int(hits), size, oldest,
+                          int(stale))  # fmt: skip
+
+    def prune(self, older_than: float) -> int:
+        """Delete the answers created more than `older_than` seconds ago; how many."""
+        cutoff = time.time() - older_than
+        cursor = self._query("DELETE FROM responses WHERE created < ?", (cutoff,))
+        return cursor.rowcount
 
     def clear(self, kind: str | None = None) -> int:
         if kind is None:
@@ -211,7 +247,7 @@ class ResponseCache:
             cursor = self._query("DELETE FROM responses WHERE kind = ?", (kind,))
         return cursor.rowcount
 
-    def _query(self, sql: str, args: tuple[str, ...] = ()) -> sqlite3.Cursor:
+    def _query(self, sql: str, args: tuple[str | float, ...] = ()) -> sqlite3.Cursor:
         """For the `harness cache` commands: an error is their one-line message."""
         try:
             return self._require().execute(sql, args)
@@ -223,11 +259,11 @@ class ResponseCache:
             self._db.close()
 
 
-def open_cache(directory: Path) -> ResponseCache | None:
+def open_cache(directory: Path, ttl: float | None = None) -> ResponseCache | None:
     """The cache for a run, or None (with a one-line warning) when it cannot be used: the
     cache only saves requests, so a run goes on without it rather than fail."""
     try:
-        return ResponseCache(directory)
+        return ResponseCache(directory, ttl)
     except CacheUnavailable as exc:
         _log.warning("warning: %s; running without it", exc)
         return None

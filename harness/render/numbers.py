@@ -49,5 +49,10 @@ def estimate(value: Estimate | None, digits: int = METRIC_DIGITS) -> str:
     return f"{number(value.value, digits)} {interval(value.ci_low, value.ci_high, digits)}"
 
 
-def p_value(p: float | None, significant_digits: int = 4) -> str:
-    return "-" if p is None else f"{p:.{significant_digits}g}"
+def p_value(p: float | None, digits: int = 4) -> str:
+    """Fixed decimals, never scientific notation: `0.0123`, and `<0.0001` below what
+    `digits` can show (a permutation p is at least 1/(resamples + 1) anyway)."""
+    if p is None:
+        return "-"
+    floor = 10.0**-digits
+    return f"<{floor:.{digits}f}" if p < floor else f"{p:.{digits}f}"

@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING
 
 from harness.render.numbers import DELTA_DIGITS, estimate, interval, number, p_value
 from harness.render.table import Column, Table
-from harness.runs import Manifest, SweepSummary
+from harness.runs import Manifest, SummaryCell, SweepSummary
 from harness.scoring.metrics import HEADLINE_METRICS, METRIC_ORDER, Metrics
 
 if TYPE_CHECKING:
-    from harness.compare import PairComparison
+    from harness.compare import Comparison, MetricDelta
 
-__all__ = ["comparison_table", "run_table", "sweep_table"]
+__all__ = ["comparison_table", "run_table", "sweep_markdown", "sweep_pivot", "sweep_table"]
 
 _ORDER = (*METRIC_ORDER, "claim_f1_macro", "attributed_f1_macro")
 
@@ -41,49 +41,110 @@ def run_table(manifest: Manifest, metrics: Metrics) -> Table:
     )
 
 
+def _varying(summary: SweepSummary) -> list[str]:
+    """The sampling parameters that differ between the sweep's cells."""
+    names = sorted({name for c in summary.cells for name in c.params})
+    return [n for n in names if len({json.dumps(c.params.get(n)) for c in summary.cells}) > 1]
+
+
 def sweep_table(summary: SweepSummary) -> Table:
-    """One row per cell; only the sampling parameters that vary get a column."""
-    varying = [
-        name
-        for name in (summary.cells[0].params if summary.cells else {})
-        if len({json.dumps(c.params[name]) for c in summary.cells}) > 1
-    ]
-    columns = [Column(name) for name in ("cell", "prompt", "endpoint", *varying)]
-    columns += [Column("repeat", True), Column("docs", True)]
+    """One row per cell, named by its label (what tells it from the others); the folder
+    id (with its config hash) last, for finding the cell on disk."""
+    columns = [Column("cell"), Column("docs", True)]
     columns += [Column(m, True) for m in summary.metrics]
-    columns += [Column("failures"), Column("status")]
+    columns += [Column("failures"), Column("status"), Column("folder")]
     rows = []
     for c in summary.cells:
         failures = ", ".join(f"{k} {v}" for k, v in sorted(c.failures.items())) or "none"
         rows.append(
-            [c.id, c.prompt, c.endpoint, *(str(c.params[n]) for n in varying), str(c.repeat)]
-            + ["-" if c.n_docs is None else str(c.n_docs)]
+            [c.label or c.id, "-" if c.n_docs is None else str(c.n_docs)]
             + [estimate(c.metrics.get(m)) for m in summary.metrics]
-            + [failures, c.status]
+            + [failures, c.status, c.folder]
         )
     return Table(columns, rows, title=f"sweep {summary.name} ({len(rows)} cells, 95% CIs)")
 
 
-def comparison_table(pair: PairComparison, alpha: float) -> Table:
-    """One pair of runs: each metric's A, B, delta with its CI, p and Holm p; the rows
-    significant after Holm's correction in bold."""
-    columns = [Column("metric")]
+def _pooled(cells: list[SummaryCell], metric: str) -> str:
+    """One cell: its estimate with the 95% CI. Repeats: their mean, the count and the
+    range of the repeats' values (a spread over repeats, not an interval over documents)."""
+    values = [c.metrics.get(metric) for c in cells]
+    defined = [v.value for v in values if v is not None and v.value is not None]
+    if len(cells) == 1:
+        return estimate(values[0])
+    if not defined:
+        return "-"
+    mean = sum(defined) / len(defined)
+    return f"{number(mean)} ({len(defined)}x, range {interval(min(defined), max(defined))})"
+
+
+def sweep_pivot(summary: SweepSummary, metric: str) -> Table:
+    """`metric` as prompt (x varying parameters) rows by model columns, with 95% CIs."""
+    varying = _varying(summary)
+    endpoints = list(dict.fromkeys(c.endpoint for c in summary.cells))
+    groups: dict[tuple[str, ...], dict[str, list[SummaryCell]]] = {}
+    for c in summary.cells:
+        key = (c.prompt, *(f"{n}={c.params.get(n)}" for n in varying))
+        groups.setdefault(key, {}).setdefault(c.endpoint, []).append(c)
+    columns = [Column("prompt"), *(Column(n) for n in varying)]
+    models = {c.endpoint: c.model for c in summary.cells}
+    columns += [Column(e if models[e] == e else f"{e} ({models[e]})", True) for e in endpoints]
+    rows = [
+        [key[0], *(part.partition("=")[2] for part in key[1:])]
+        + [_pooled(by_endpoint[e], metric) if e in by_endpoint else "" for e in endpoints]
+        for key, by_endpoint in groups.items()
+    ]
+    return Table(columns, rows, title=f"{metric}: prompt x model (95% CIs)")
+
+
+def sweep_markdown(summary: SweepSummary) -> str:
+    """`summary.md`: the cells, then one prompt x model pivot per headline metric."""
+    table = sweep_table(summary)
+    lines = [
+        f"# Sweep {summary.name}",
+        "",
+        f"{len(table.rows)} cells; headline metrics with 95% bootstrap intervals over documents.",
+        "Each cell is a run folder (the `folder` column, under this sweep's folder).",
+        "",
+        table.to_markdown(),
+    ]
+    for metric in summary.metrics:
+        lines += [
+            "",
+            f"## {metric}: prompt x model",
+            "",
+            sweep_pivot(summary, metric).to_markdown(),
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def _delta_row(m: MetricDelta) -> list[str]:
+    return [
+        m.metric,
+        number(m.value_a, DELTA_DIGITS),
+        number(m.value_b, DELTA_DIGITS),
+        number(m.delta, DELTA_DIGITS, signed=True),
+        interval(m.ci_low, m.ci_high, DELTA_DIGITS, signed=True),
+        p_value(m.p_value),
+        p_value(m.p_holm),
+    ]
+
+
+def comparison_table(comparison: Comparison) -> Table:
+    """Every pair in one table (the first column names B when there are several), since
+    Holm's correction covers them all; rows significant after it in bold."""
+    several = len(comparison.pairs) > 1
+    columns = [Column("B")] if several else []
+    columns += [Column("metric")]
     columns += [Column(name, True) for name in ("A", "B", "B - A", "CI", "p", "p (Holm)")]
     rows: list[list[str]] = []
     bold: set[int] = set()
-    for index, m in enumerate(pair.metrics):
-        if m.p_holm is not None and m.p_holm < alpha:
-            bold.add(index)
-        rows.append(
-            [
-                m.metric,
-                number(m.value_a, DELTA_DIGITS),
-                number(m.value_b, DELTA_DIGITS),
-                number(m.delta, DELTA_DIGITS, signed=True),
-                interval(m.ci_low, m.ci_high, DELTA_DIGITS, signed=True),
-                p_value(m.p_value),
-                p_value(m.p_holm),
-            ]
-        )
-    title = f"B = {pair.run_b}\nA = {pair.run_a}"
+    for pair in comparison.pairs:
+        for m in pair.metrics:
+            if m.p_holm is not None and m.p_holm < comparison.alpha:
+                bold.add(len(rows))
+            rows.append(([pair.label_b or pair.run_b] if several else []) + _delta_row(m))
+    first = comparison.pairs[0]
+    title = f"A = {first.label_a or first.run_a} ({first.run_a})"
+    if not several:
+        title = f"B = {first.label_b or first.run_b} ({first.run_b})\n{title}"
     return Table(columns, rows, title=title, bold_rows=frozenset(bold))

@@ -16,6 +16,7 @@ from harness import __version__
 from harness.compare import DEFAULT_COMPARE_METRICS, Comparison, compare_runs
 from harness.errors import UserInputError
 from harness.failures import FailureClass
+from harness.render import Table
 from harness.report.charts import PALETTE, Interval, ci_chart, delta_chart, heat_style
 from harness.report.data import (
     DOC_METRICS,
@@ -58,6 +59,7 @@ class ReportOptions:
     gold: Path | None = None
     intersection: bool = False
     prompts_dir: Path = Path("prompts")
+    pivots: tuple[Table, ...] = ()  # a sweep's prompt x model tables (render/summaries.py)
 
 
 def environment() -> jinja2.Environment:
@@ -228,6 +230,7 @@ def build_report(paths: Sequence[Path], options: ReportOptions | None = None) ->
         "speaker_types": SPEAKER_TYPES,
         "failure_kinds": [(k, _fault(k)) for k in failure_kinds],
         "prices": options.prices is not None,
+        "pivots": options.pivots,
     }
     return environment().get_template("report.html.j2").render(context)
 

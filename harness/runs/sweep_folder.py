@@ -19,7 +19,7 @@ from harness.errors import UserInputError, json_path
 from harness.runs.folder import RunFolder, write_atomic
 from harness.scoring.metrics import MetricValue
 
-__all__ = ["SummaryCell", "SweepFolder", "SweepSummary"]
+__all__ = ["SummaryCell", "SweepFolder", "SweepSummary", "cell_outcome"]
 
 _CELLS, _SUMMARY, _SUMMARY_MD, _SWEEP = "cells", "summary.json", "summary.md", "sweep.json"
 
@@ -27,6 +27,7 @@ _CELLS, _SUMMARY, _SUMMARY_MD, _SWEEP = "cells", "summary.json", "summary.md", "
 class SummaryCell(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     id: str
+    label: str = ""  # what tells this cell from the others (written since 0.x; "" before)
     prompt: str
     endpoint: str
     model: str
@@ -49,6 +50,23 @@ class SweepSummary(BaseModel):
     cells: list[SummaryCell]
 
 
+def cell_outcome(run: RunFolder, metrics: list[str]) -> dict[str, object]:
+    """A cell's status, error, document count, `metrics` and failures, read from its run
+    folder: the one rule for what a summary row says, at a sweep's end and after rescore."""
+    status, error = "not run", None
+    if run.has_manifest():
+        manifest = run.read_manifest()
+        status, error = manifest.status, manifest.error
+    found = run.read_metrics() if run.has_metrics() else None
+    return {
+        "status": status,
+        "error": error,
+        "n_docs": found.n_docs if found else None,
+        "metrics": {k: v for k, v in (found.metrics if found else {}).items() if k in metrics},
+        "failures": found.failures if found else {},
+    }
+
+
 class SweepFolder:
     CELLS = _CELLS
 
@@ -69,6 +87,18 @@ class SweepFolder:
         """Every cell run folder (one holding a manifest) of every sweep under `results`."""
         found = results.glob(f"sweeps/*/{_CELLS}/*/manifest.json")
         return sorted(path.parent for path in found)
+
+    @classmethod
+    def label_of(cls, run: Path) -> str | None:
+        """The label a sweep summary gives the cell folder `run`; None if it is no cell."""
+        sweep = cls(run.parent.parent)
+        if run.parent.name != _CELLS or not cls.holds_sweep(sweep.path):
+            return None
+        try:
+            cells = sweep.read_summary().cells
+        except (OSError, UserInputError):  # a summary we cannot read costs only the label
+            return None
+        return next((c.label for c in cells if c.id == run.name and c.label), None)
 
     def cell(self, cell_id: str) -> Path:
         return self.path / _CELLS / cell_id
@@ -97,6 +127,15 @@ class SweepFolder:
             raise UserInputError(
                 f"{path}: {json_path(first['loc'])}: not a sweep summary: {first['msg']}"
             ) from exc
+
+    def refreshed_summary(self) -> SweepSummary:
+        """The summary with every row re-read from its cell's folder (after a rescore)."""
+        summary = self.read_summary()
+        cells = [
+            cell.model_copy(update=cell_outcome(RunFolder(self.cell(cell.id)), summary.metrics))
+            for cell in summary.cells
+        ]
+        return summary.model_copy(update={"cells": cells})
 
     def completed_cells(self) -> tuple[list[RunFolder], list[str]]:
         """The completed cells' run folders in sweep order, and a note for each one left out."""
