@@ -282,5 +282,5 @@ def test_different_scoring_settings_are_named(tmp_path: Path) -> None:
     b = str(_run(tmp_path, "b", DOCS_B, scoring={"match_threshold": 0.7}))
     result = CliRunner().invoke(compare_command, [a, b, "--json", "--resamples", "100"])
     assert result.exit_code == 0, result.output
-    assert "warning: " in result.stderr and "match_threshold 0.7 (A: 0.5)" in result.stderr
+    assert "warning: " in result.stderr and "match_threshold 0.5 vs 0.7" in result.stderr
     assert json.loads(result.stdout)["warnings"] == [result.stderr.strip()[len("warning: ") :]]
