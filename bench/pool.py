@@ -2,7 +2,7 @@
 
 Run from the repository root:
 
-    python bench/pool.py [--docs 800] [--replicas 4] [--concurrency 8] [--latency-ms 200]
+    python bench/pool.py [--docs 1600] [--replicas 4] [--concurrency 4] [--latency-ms 200]
 
 Every replica is bench/_synth.py's raw server in its own process (a fixed valid answer,
 `--latency-ms` after each request, so requests in flight overlap as on a model server).
@@ -81,9 +81,9 @@ def _spread(counts: list[int]) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--docs", type=int, default=800)
+    parser.add_argument("--docs", type=int, default=1600)
     parser.add_argument("--replicas", type=int, default=4)
-    parser.add_argument("--concurrency", type=int, default=8, help="per replica")
+    parser.add_argument("--concurrency", type=int, default=4, help="per replica")
     parser.add_argument("--latency-ms", type=float, default=200.0)
     args = parser.parse_args()
     load_before = load_avg()
