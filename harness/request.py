@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from harness.endpoints.local import DEFAULT_CONTEXT
 from harness.endpoints.settings import HttpClient, OutputMode
@@ -36,7 +36,17 @@ class _Group(BaseModel):
 
 class EndpointOptions(_Group):
     model: str | None = Field(None, description="None: 'local' unless base_url is given")
-    base_url: str | None = None
+    base_url: str | list[str] | None = Field(
+        None, description="several (a list, or comma-separated): replicas of one model"
+    )
+    pool_name: str | None = Field(None, description="cache identity of a pool of replicas")
+
+    @field_validator("base_url", mode="before")
+    @classmethod
+    def _no_urls_is_none(cls, value: object) -> object:
+        """A repeatable flag given no times (the CLI's empty tuple) means no URL."""
+        return (list(value) or None) if isinstance(value, tuple | list) else value
+
     api_key_env: str = "OPENAI_API_KEY"
     api_key_file: Path | None = None
     concurrency: int | None = Field(None, ge=1)

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from harness.endpoints.settings import HttpClient, Kind, SamplingParams, kind_of
+from harness.endpoints.settings import HttpClient, Kind, SamplingParams, kind_of, replica_urls
 from harness.scoring_names import DEFAULT_ASSIGNMENT, DEFAULT_MATCHER, Assignment, MatcherName
 
 __all__ = ["Cell", "EndpointSpec", "Override", "ParamGrid", "SweepFile", "cell_labels"]
@@ -49,7 +49,15 @@ class ParamGrid(BaseModel):
 
 class EndpointSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-    base_url: str | None = Field(None, description="OpenAI-compatible URL; null for local models")
+    base_url: str | list[str] | None = Field(
+        None,
+        description="OpenAI-compatible URL; null for local models. Several (a list or a "
+        "comma-separated string) are replicas of one model: a pool",
+    )
+    base_urls: list[str] | None = Field(None, description="the replicas of a pool (or base_url)")
+    pool_name: Name | None = Field(
+        None, description="cache identity of the pool [default: its sorted URLs]"
+    )
     model: str = Field(min_length=1, description="model name, or 'local' / 'local:/path.gguf'")
     api_key_env: str = Field("OPENAI_API_KEY", description="environment variable with the key")
     api_key_file: Path | None = Field(None, description="file holding the key (instead)")
@@ -67,9 +75,21 @@ class EndpointSpec(BaseModel):
     )
     params: ParamGrid = Field(ParamGrid(), description="overrides the sweep's params")
 
+    @model_validator(mode="after")
+    def _urls_once(self) -> Self:
+        if self.base_url is not None and self.base_urls is not None:
+            raise ValueError("give base_url or base_urls, not both")
+        replica_urls(self.base_url if self.base_urls is None else self.base_urls)
+        return self
+
     @property
     def local(self) -> bool:
         return kind_of(self.model) is Kind.LOCAL
+
+    @property
+    def urls(self) -> tuple[str, ...]:
+        """Every base URL, in the order given (more than one: a pool of replicas)."""
+        return replica_urls(self.base_url if self.base_urls is None else self.base_urls)
 
 
 class Override(BaseModel):

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from harness._eval.cells import CellJob, Shared, run_cell
 from harness._eval.manifest import rescored_manifest
 from harness._eval.run import Progress, RunOutcome, Silent, load_corpus
@@ -20,7 +22,7 @@ from harness._eval.sweep import CellOutcome, CellPlan, plan_cells, run_cells
 from harness.corpus import check_gold, load_documents
 from harness.endpoints.cache import default_cache_dir
 from harness.endpoints.resolve import DEFAULTS, EndpointResolver, with_kind_defaults
-from harness.endpoints.settings import Kind, kind_of
+from harness.endpoints.settings import Kind, kind_of, replica_urls
 from harness.errors import UserInputError
 from harness.request import RunRequest
 from harness.runs import RunFolder, SweepSummary
@@ -35,17 +37,26 @@ __all__ = ["plan_sweep", "rescore", "run", "run_sweep"]
 def _spec(request: RunRequest) -> EndpointSpec:
     """The endpoint the options name; the flag-worded errors of a run's endpoint."""
     options = request.endpoint
-    model = options.model or ("local" if options.base_url is None else None)
+    try:
+        urls = replica_urls(options.base_url)
+    except ValueError as exc:
+        raise UserInputError(f"--base-url: {exc}") from exc
+    model = options.model or ("local" if not urls else None)
     if model is None:
         raise UserInputError("--model: required with --base-url (the model name to request)")
     local = kind_of(model) is Kind.LOCAL
-    if not local and options.base_url is None:
+    if not local and not urls:
         raise UserInputError(f"--base-url: required for --model {model!r} (or set OPENAI_BASE_URL)")
-    return EndpointSpec(
-        base_url=None if local else options.base_url,
-        model=model,
-        **options.model_dump(exclude={"model", "base_url"}),
-    )
+    try:
+        return EndpointSpec(
+            base_url=None if local else (urls[0] if len(urls) == 1 else list(urls)),
+            model=model,
+            **options.model_dump(exclude={"model", "base_url"}),
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        option = str(first["loc"][0] if first["loc"] else "base_url").replace("_", "-")
+        raise UserInputError(f"--{option}: {first['msg']}") from exc
 
 
 def _shared(request: RunRequest, spec: EndpointSpec) -> Shared:

@@ -66,9 +66,9 @@ def _check_references(path: Path, sweep: SweepFile) -> None:
     if len(set(sweep.models)) != len(sweep.models):
         problems.append("$.models: an endpoint is listed twice")
     for name, spec in sweep.endpoints.items():
-        if spec.local and spec.base_url is not None:
+        if spec.local and spec.urls:
             problems.append(f"$.endpoints.{name}.base_url: must be null for model {spec.model!r}")
-        if not spec.local and spec.base_url is None:
+        if not spec.local and not spec.urls:
             problems.append(f"$.endpoints.{name}.base_url: required for model {spec.model!r}")
     for index, override in enumerate(sweep.overrides):
         if override.endpoint is not None and override.endpoint not in sweep.models:
@@ -87,7 +87,9 @@ def config_hash(sweep: SweepFile, spec: EndpointSpec, params: SamplingParams) ->
     """What a run folder cannot change on resume (the prompt and repeat are in the id)."""
     parts = {
         "model": spec.model,
-        "base_url": spec.base_url,
+        # a pool is hashed by its sorted URLs: the same replicas in another order are the same cell
+        "base_url": spec.urls[0] if len(spec.urls) == 1 else sorted(spec.urls) or None,
+        **({"pool_name": spec.pool_name} if spec.pool_name else {}),
         "n_ctx": spec.n_ctx if spec.local else None,
         "params": params.model_dump(),
         "reask": sweep.reask,

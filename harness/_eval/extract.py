@@ -69,13 +69,14 @@ def _attempt(turn: int, answer: CallResult | CallFailed, failure: Failure | None
     if isinstance(answer, CallFailed):
         return AttemptRecord(
             kind=kind, mode=str(answer.mode), http_attempts=answer.http_attempts,
-            latency_s=round(answer.latency_s, 4), failure=failure,
+            latency_s=round(answer.latency_s, 4), failure=failure, replica=answer.replica,
         )  # fmt: skip
     return AttemptRecord(
         kind=kind, mode=str(answer.mode), http_attempts=answer.http_attempts,
         latency_s=answer.latency_s, prompt_tokens=answer.prompt_tokens,
         completion_tokens=answer.completion_tokens, finish_reason=answer.finish_reason,
         raw=answer.content, failure=failure, cached=answer.cached, cache_key=answer.cache_key,
+        replica=answer.replica,
     )  # fmt: skip
 
 

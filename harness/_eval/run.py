@@ -96,7 +96,7 @@ async def _extract_all(
                 raise
             keep(record)
 
-    workers = [asyncio.create_task(worker()) for _ in range(client.endpoint.concurrency)]
+    workers = [asyncio.create_task(worker()) for _ in range(client.capacity)]
     try:
         await asyncio.gather(*workers)
     finally:

@@ -44,9 +44,16 @@ endpoint_options = _group(
     ),
     click.option(
         "--base-url",
-        default=None,
+        multiple=True,
         envvar="OPENAI_BASE_URL",
-        help="OpenAI-compatible endpoint (honours OPENAI_BASE_URL).",
+        help="OpenAI-compatible endpoint (honours OPENAI_BASE_URL). Repeat it (or give a "
+        "comma-separated list) for replicas of one model: requests go to the least busy, "
+        "--concurrency is per replica.",
+    ),
+    click.option(
+        "--pool-name",
+        default=None,
+        help="Cache identity of a pool of replicas [default: its sorted URLs].",
     ),
     click.option(
         "--api-key-env",

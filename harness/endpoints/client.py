@@ -23,7 +23,7 @@ import openai
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
 
 from harness.endpoints.cache import CacheKey, ResponseCache
-from harness.endpoints.limiter import AdaptiveLimiter
+from harness.endpoints.pool import PoolMismatch, Replica, ReplicaPool
 from harness.endpoints.reply import CallResult, ChatReply, MalformedReply, call_result, parse_reply
 from harness.endpoints.retry import (
     DeadlineExceeded,
@@ -49,7 +49,7 @@ __all__ = [
 ]
 
 
-_NOT_CACHED = {"mode"}
+_NOT_CACHED = {"mode", "replica"}
 
 
 class CallFailed(Exception):
@@ -62,10 +62,12 @@ class CallFailed(Exception):
         latency_s: float,
         fatal: bool,
         mode: OutputMode | None = None,
+        replica: str | None = None,
     ):
         super().__init__(failure.message)
         self.failure, self.http_attempts = failure, http_attempts
         self.latency_s, self.fatal, self.mode = latency_s, fatal, mode
+        self.replica = replica  # the pool replica of the last attempt (None: no pool)
 
 
 class ModeUnsupported(Exception):
@@ -89,8 +91,7 @@ class ChatClient:
     repeat: int = 0
     server_model: str | None = None
     policy: RetryPolicy = field(default_factory=RetryPolicy)
-    limiter: AdaptiveLimiter = field(init=False)
-    _client: openai.AsyncOpenAI = field(init=False)
+    _pool: ReplicaPool = field(init=False)
 
     def __post_init__(self) -> None:
         self.policy = RetryPolicy(
@@ -98,9 +99,11 @@ class ChatClient:
             backoff_base_s=self.policy.backoff_base_s,
             backoff_max_s=min(self.policy.backoff_max_s, self.endpoint.backoff_max_s),
         )
-        self.limiter = AdaptiveLimiter(self.endpoint.concurrency)
-        self._client = openai.AsyncOpenAI(
-            base_url=self.endpoint.base_url,
+        self._pool = ReplicaPool.of(self.endpoint.urls, self.endpoint.concurrency, self._connect)
+
+    def _connect(self, base_url: str) -> openai.AsyncOpenAI:
+        return openai.AsyncOpenAI(
+            base_url=base_url,
             api_key=self.api_key or "no-key",
             max_retries=0,
             timeout=self.endpoint.timeout_s,
@@ -112,11 +115,16 @@ class ChatClient:
         )
 
     @property
+    def capacity(self) -> int:
+        """Requests worth keeping in flight: `concurrency` per replica."""
+        return self.endpoint.concurrency * len(self._pool.replicas)
+
+    @property
     def _identity(self) -> str:
         return self.endpoint.identity or self.endpoint.base_url
 
     async def close(self) -> None:
-        await self._client.close()
+        await self._pool.close()
 
     def _request(
         self, messages: list[dict[str, str]], mode: OutputMode, max_tokens: int | None = None
@@ -233,8 +241,10 @@ class ChatClient:
     ) -> CallResult:
         body = self._request(messages, mode, max_tokens)
         attempts = 0
+        replica: Replica | None = None  # the replica of the last attempt
         started = time.perf_counter()
         try:
+            await self._pool.check_models(self._served_model)
             async for attempt in AsyncRetrying(
                 stop=stop_after_attempt(self.policy.max_attempts),
                 wait=self.policy.wait,
@@ -243,24 +253,32 @@ class ChatClient:
             ):
                 with attempt:
                     attempts += 1
-                    async with self.limiter.slot():
-                        try:
-                            reply = await self._post(body)
-                        except openai.RateLimitError:
-                            await self.limiter.record(rate_limited=True)
-                            raise
-                    await self.limiter.record(rate_limited=False)
+                    async with self._pool.lease(avoid=replica) as replica:
+                        reply = await self._post(replica.client, body)
+                    self._pool.note_model(replica, reply.model)
         except Exception as exc:
             if is_capability_error(exc):
                 raise ModeUnsupported(f"{mode}: {exc}") from exc
             if not isinstance(exc, openai.OpenAIError):
                 raise
             failure, fatal = classify(exc, self.api_key)
+            if isinstance(exc, PoolMismatch):
+                failure, fatal = Failure.of(FailureClass.REJECTED, str(exc)), True
             elapsed = time.perf_counter() - started
-            raise CallFailed(failure, attempts, elapsed, fatal, mode) from exc
-        return call_result(reply, attempts, time.perf_counter() - started)
+            raise CallFailed(failure, attempts, elapsed, fatal, mode, self._named(replica)) from exc
+        result = call_result(reply, attempts, time.perf_counter() - started)
+        return result.model_copy(update={"replica": self._named(replica)})
 
-    async def _post(self, body: dict[str, Any]) -> ChatReply:
+    def _named(self, replica: Replica | None) -> str | None:
+        """The replica's URL, recorded for pools only (one URL is the manifest's)."""
+        return replica.url if replica is not None and self._pool.pooled else None
+
+    async def _served_model(self, replica: Replica) -> str | None:
+        """The model a replica answers as, from a one-token request (the pool check)."""
+        body = self._request([{"role": "user", "content": "Reply with {}"}], OutputMode.PROMPT, 1)
+        return (await self._post(replica.client, body)).model
+
+    async def _post(self, client: openai.AsyncOpenAI, body: dict[str, Any]) -> ChatReply:
         """POST the body through the SDK (auth, base URL, status errors) and take back the
         decoded JSON: the SDK's request transform and response model are skipped, the
         harness validates the few fields it reads (see `reply.py`).
@@ -270,7 +288,7 @@ class ChatClient:
         timeout_s = self.endpoint.timeout_s
         try:
             async with asyncio.timeout(timeout_s):
-                data = await self._client.post("/chat/completions", cast_to=object, body=body)
+                data = await client.post("/chat/completions", cast_to=object, body=body)
         except TimeoutError as exc:
             raise DeadlineExceeded(f"no complete reply within {timeout_s:g} s") from exc
         except (ValueError, RecursionError) as exc:  # a JSON content type, a body not JSON

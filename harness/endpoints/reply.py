@@ -100,6 +100,7 @@ class CallResult(BaseModel):
     cached: bool = False
     cache_key: str | None = None
     mode: OutputMode | None = None  # the rung that answered; not part of a cached answer
+    replica: str | None = None  # the pool replica that answered; not part of a cached answer
 
 
 def call_result(reply: ChatReply, attempts: int, latency: float) -> CallResult:

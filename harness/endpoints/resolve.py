@@ -32,6 +32,7 @@ __all__ = [
     "EndpointResolver",
     "KindDefaults",
     "ReadyEndpoint",
+    "pool_identity",
     "with_kind_defaults",
 ]
 
@@ -67,6 +68,15 @@ def with_kind_defaults(model: str, chosen: dict[str, object]) -> SamplingParams:
     defaults = DEFAULTS[kind_of(model)]
     base = {"max_tokens": defaults.max_tokens, "repeat_penalty": defaults.repeat_penalty}
     return SamplingParams.model_validate({**base, **chosen})
+
+
+def pool_identity(urls: tuple[str, ...], name: str | None) -> str | None:
+    """The cache identity of a pool: the name the user gave it, else its sorted URLs, so
+    the same replicas listed in another order share every cached answer. One unnamed URL
+    keeps its own URL as identity (None), as before pools existed."""
+    if name:
+        return f"pool:{name}"
+    return ",".join(sorted(u.rstrip("/") for u in urls)) if len(urls) > 1 else None
 
 
 @dataclass(frozen=True)
@@ -106,11 +116,13 @@ class EndpointResolver:
         """The endpoint without starting anything (a dry run's view of a local server)."""
         gguf = self.gguf(spec, where)
         defaults = DEFAULTS[kind_of(spec.model)]
-        identity = None
+        urls = (base_url,) if base_url else spec.urls
+        identity = pool_identity(urls, spec.pool_name)
         if gguf is not None:
             identity = f"local:{self._sha256(gguf)}:n_ctx={spec.n_ctx or DEFAULT_CONTEXT}"
         return Endpoint(
-            base_url=base_url or spec.base_url or PLACEHOLDER_URL,
+            base_url=urls[0] if urls else PLACEHOLDER_URL,
+            replicas=urls if len(urls) > 1 else (),
             model=spec.model,
             timeout_s=spec.timeout or defaults.timeout_s,
             concurrency=spec.concurrency or defaults.concurrency,

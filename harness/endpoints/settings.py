@@ -6,6 +6,7 @@ Kept apart from `client.py` so that commands which only read or write these valu
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
 from importlib.util import find_spec
 
@@ -20,6 +21,7 @@ __all__ = [
     "SamplingParams",
     "default_http_client",
     "kind_of",
+    "replica_urls",
 ]
 
 
@@ -58,6 +60,21 @@ def default_http_client() -> HttpClient:
     return HttpClient.AIOHTTP if find_spec("aiohttp") is not None else HttpClient.HTTPX
 
 
+def replica_urls(value: str | Sequence[str] | None) -> tuple[str, ...]:
+    """The base URLs of one logical model, in the order given: one URL, a comma-separated
+    list, or a list (each item may itself be comma-separated, as `--base-url A,B` is).
+    More than one makes a pool of replicas; a URL listed twice is refused (ValueError),
+    since it would silently double that replica's share of the load."""
+    items = [value] if isinstance(value, str) else list(value or ())
+    urls = tuple(url.strip() for item in items for url in item.split(",") if url.strip())
+    seen: set[str] = set()
+    for url in urls:
+        if url.rstrip("/") in seen:
+            raise ValueError(f"{url} is listed twice")
+        seen.add(url.rstrip("/"))
+    return urls
+
+
 class SamplingParams(BaseModel):
     """Everything sent to the model that can change its answer (and so the cache key)."""
 
@@ -91,3 +108,13 @@ class Endpoint(BaseModel):
     http_client: HttpClient = Field(
         default_factory=default_http_client, description="the SDK's HTTP transport"
     )
+    replicas: tuple[str, ...] = Field(
+        (),
+        description="every base URL of a pool of replicas serving this model (base_url is "
+        "the first); empty for one URL. `concurrency` is per replica",
+    )
+
+    @property
+    def urls(self) -> tuple[str, ...]:
+        """The URLs requests go to: the pool's replicas, or the one base URL."""
+        return self.replicas or (self.base_url,)

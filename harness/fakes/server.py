@@ -8,6 +8,7 @@ connection, or arbitrary bytes. Every request is logged so tests can count attem
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import sys
@@ -61,6 +62,7 @@ class Reply:
     refusal: str | None = None
     prompt_tokens: int = 100
     completion_tokens: int = 50
+    model: str | None = None  # the model the reply reports [default: the requested one]
 
 
 Script = Callable[[ChatRequest], Reply]
@@ -75,7 +77,7 @@ def _completion_body(request: ChatRequest, reply: Reply) -> bytes:
             "id": f"chatcmpl-{request.index}",
             "object": "chat.completion",
             "created": int(time.time()),
-            "model": str(request.body.get("model", "scripted")),
+            "model": reply.model or str(request.body.get("model", "scripted")),
             "choices": [{"index": 0, "message": message, "finish_reason": reply.finish_reason}],
             "usage": {
                 "prompt_tokens": reply.prompt_tokens,
@@ -172,7 +174,18 @@ class _Server(ThreadingHTTPServer):
         self.script = script
         self.requests: list[ChatRequest] = []
         self.headers: list[dict[str, str]] = []
+        self.connections: set[socket.socket] = set()
         self._lock = threading.Lock()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._lock:
+            self.connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._lock:
+            self.connections.discard(request)
+        super().shutdown_request(request)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that timed out (or was killed) before a hang ended is expected here.
@@ -214,6 +227,16 @@ class ScriptedServer:
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+    def kill(self) -> None:
+        """Die like a crashed server: stop listening (new connections are refused) and
+        cut every open keep-alive connection, even mid-request."""
+        self.stop()
+        with self._server._lock:
+            connections = list(self._server.connections)
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
 
     def __enter__(self) -> ScriptedServer:
         return self.start()

@@ -47,6 +47,7 @@ class EndpointSettings(_Part):
     backoff_max_s: float = Endpoint.model_fields["backoff_max_s"].default
     identity: str | None = None
     http_client: str | None = None  # the SDK's transport; None in manifests before it was kept
+    replicas: list[str] = Field(default_factory=list)  # a pool's base URLs; [] for one URL
 
     @classmethod
     def of(cls, endpoint: Endpoint) -> EndpointSettings:

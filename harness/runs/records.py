@@ -32,6 +32,7 @@ class AttemptRecord(_Record):
     failure: Failure | None = None
     cached: bool = False
     cache_key: str | None = None
+    replica: str | None = None  # the base URL that answered, for a pool of replicas
 
 
 class PredictionRecord(_Record):
