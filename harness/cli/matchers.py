@@ -91,6 +91,7 @@ class _JudgeSpec:
     api_key_env: str
     cache_dir: Path | None
     no_cache: bool
+    cache_ttl: float | None = None
     judges: list[JudgeMatcher] = field(default_factory=list)
 
     def build(self, name: str) -> Matcher:
@@ -101,7 +102,7 @@ class _JudgeSpec:
         base_url, model = self.judge_base_url, self.judge_model
         if not base_url or not model:
             raise UserInputError("--matcher judge: needs --judge-base-url and --judge-model")
-        from harness.endpoints.cache import ResponseCache, default_cache_dir
+        from harness.endpoints.cache import default_cache_dir, open_cache
         from harness.endpoints.client import ChatClient
         from harness.endpoints.settings import Endpoint, OutputMode, SamplingParams
         from harness.scoring.matchers.guards import GuardedMatcher
@@ -110,10 +111,10 @@ class _JudgeSpec:
 
         endpoint = Endpoint(base_url=base_url, model=model)
         api_key = read_api_key(self.api_key_env)
-        cache_dir, no_cache = self.cache_dir, self.no_cache
+        cache_dir, no_cache, ttl = self.cache_dir, self.no_cache, self.cache_ttl
 
         def client() -> ChatClient:
-            cache = None if no_cache else ResponseCache(cache_dir or default_cache_dir())
+            cache = None if no_cache else open_cache(cache_dir or default_cache_dir(), ttl)
             params = SamplingParams(max_tokens=32)
             return ChatClient(endpoint, api_key, params, mode=OutputMode.PROMPT, cache=cache)
 
