@@ -14,6 +14,7 @@ from pathlib import Path
 
 from harness._eval.cells import CellJob, Shared, run_cell
 from harness._eval.manifest import rescored_manifest
+from harness._eval.resume import resumed_request
 from harness._eval.run import Progress, RunOutcome, Silent, load_corpus
 from harness._eval.score import score_run
 from harness._eval.sweep import CellOutcome, CellPlan, plan_cells, run_cells
@@ -22,6 +23,7 @@ from harness.endpoints.cache import default_cache_dir
 from harness.endpoints.resolve import DEFAULTS, EndpointResolver, with_kind_defaults
 from harness.endpoints.settings import Kind, kind_of
 from harness.errors import UserInputError
+from harness.prompts import default_prompts_dir
 from harness.request import RunRequest
 from harness.runs import RunFolder, SweepSummary
 from harness.runs.folder import new_run_id
@@ -55,7 +57,7 @@ def _shared(request: RunRequest, spec: EndpointSpec) -> Shared:
     return Shared(
         docs=corpus.docs,
         gold=corpus.gold,
-        prompts_dir=corpus.prompts_dir,
+        prompts_dir=corpus.prompts_dir or default_prompts_dir(),
         limit=limit,
         documents=documents,
         gold_set=gold,
@@ -76,9 +78,11 @@ def run(
 
     `notice` hears what the defaults of the endpoint's kind chose, before any request.
     """
-    evaluation = request.evaluation
-    if evaluation.retry_failed and evaluation.resume is None:
+    if request.evaluation.retry_failed and request.evaluation.resume is None:
         raise UserInputError("--retry-failed: only meaningful with --resume RUN")
+    if request.evaluation.resume is not None:
+        request = resumed_request(request)
+    evaluation = request.evaluation
     spec = _spec(request)
     chosen = request.sampling.model_dump(exclude_none=True)
     params = with_kind_defaults(spec.model, chosen)
