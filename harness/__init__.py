@@ -26,6 +26,7 @@ _EXPORTS = {
     "OutputMode": "harness.endpoints.settings",
     "SamplingParams": "harness.endpoints.settings",
     "load_prompt": "harness.prompts",
+    "init_project": "harness.project",
     "RunRequest": "harness.request",
     "EndpointOptions": "harness.request",
     "SamplingOptions": "harness.request",
@@ -94,6 +95,7 @@ __all__ = [
     "compare_runs",
     "evaluate",
     "expand_cells",
+    "init_project",
     "load_documents",
     "load_gold",
     "load_prompt",
@@ -127,6 +129,7 @@ if TYPE_CHECKING:
     from harness.compare import Comparison, compare_runs, regressions, runs_to_compare
     from harness.corpus import load_documents, load_gold
     from harness.endpoints.settings import Endpoint, OutputMode, SamplingParams
+    from harness.project import init_project
     from harness.prompts import load_prompt
     from harness.request import (
         CacheOptions,

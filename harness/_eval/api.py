@@ -15,7 +15,7 @@ from pathlib import Path
 from harness._eval.cells import CellJob, Shared, run_cell
 from harness._eval.manifest import rescored_manifest
 from harness._eval.resume import resumed_request
-from harness._eval.run import Progress, RunOutcome, Silent, load_corpus
+from harness._eval.run import Progress, RunOutcome, Silent, gold_notice, load_corpus
 from harness._eval.score import score_run
 from harness._eval.sweep import CellOutcome, CellPlan, plan_cells, run_cells
 from harness.corpus import check_gold, load_documents
@@ -87,6 +87,9 @@ def run(
     chosen = request.sampling.model_dump(exclude_none=True)
     params = with_kind_defaults(spec.model, chosen)
     shared = _shared(request, spec)
+    missing_gold = gold_notice(shared.documents, shared.gold_set)
+    if notice is not None and missing_gold:
+        notice(missing_gold)
     if notice is not None and spec.local and shared.limit:
         notice(
             f"embedded model: first {shared.limit} documents, max_tokens {params.max_tokens}, "
