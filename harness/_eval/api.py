@@ -1,5 +1,6 @@
 """The engine's entry points behind the public API (`harness.run`, `harness.run_sweep`,
-`harness.rescore`, ...): synchronous, for the CLI and notebooks alike.
+`harness.rescore`, ...): synchronous, for the CLI and notebooks alike (inside a running
+event loop they run on a worker thread; `arun` is the awaitable one).
 
 `run` resolves a `RunRequest` into one cell and runs it through `run_cell`, exactly as a
 sweep runs each of its cells.
@@ -7,12 +8,12 @@ sweep runs each of its cells.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 
 from harness._eval.cells import CellJob, Shared, run_cell
+from harness._eval.loop import run_sync
 from harness._eval.manifest import rescored_manifest
 from harness._eval.resume import resumed_request
 from harness._eval.run import Progress, RunOutcome, Silent, gold_notice, load_corpus
@@ -30,7 +31,7 @@ from harness.runs.folder import new_run_id
 from harness.scoring.document import ScoringConfig
 from harness.sweep import Cell, EndpointSpec, SweepFile
 
-__all__ = ["plan_sweep", "rescore", "run", "run_sweep"]
+__all__ = ["arun", "plan_sweep", "rescore", "run", "run_sweep"]
 
 
 def _spec(request: RunRequest) -> EndpointSpec:
@@ -77,7 +78,17 @@ def run(
     """`harness run`: one prompt on one endpoint over a corpus; a sweep of one cell.
 
     `notice` hears what the defaults of the endpoint's kind chose, before any request.
+    Inside a running event loop (a notebook) it runs on a worker thread; `arun` awaits.
     """
+    return run_sync(arun(request, progress, notice))
+
+
+async def arun(
+    request: RunRequest,
+    progress: Progress | None = None,
+    notice: Callable[[str], None] | None = None,
+) -> RunOutcome:
+    """`run` for a caller that already has an event loop."""
     if request.evaluation.retry_failed and request.evaluation.resume is None:
         raise UserInputError("--retry-failed: only meaningful with --resume RUN")
     if request.evaluation.resume is not None:
@@ -101,11 +112,8 @@ def run(
     cell = Cell(run_id, evaluation.prompt, "run", params, 0)
     job = CellJob(cell, spec, run_dir, RunFolder(run_dir).server_log, resume=resume is not None)
 
-    async def one() -> RunOutcome:
-        with ExitStack() as stack:
-            return await run_cell(shared, job, EndpointResolver(stack), progress or Silent())
-
-    return asyncio.run(one())
+    with ExitStack() as stack:
+        return await run_cell(shared, job, EndpointResolver(stack), progress or Silent())
 
 
 def run_sweep(
@@ -117,7 +125,7 @@ def run_sweep(
     retry_failed: bool = False,
 ) -> tuple[SweepSummary, list[CellOutcome]]:
     """Run (or resume) every cell in order; an endpoint failure stops only its cell."""
-    return asyncio.run(run_cells(sweep, path, cells, cache_dir, progress, retry_failed))
+    return run_sync(run_cells(sweep, path, cells, cache_dir, progress, retry_failed))
 
 
 def plan_sweep(
@@ -128,7 +136,7 @@ def plan_sweep(
     retry_failed: bool = False,
 ) -> list[CellPlan]:
     """What each cell would request (documents neither recorded nor cached); sends nothing."""
-    return asyncio.run(plan_cells(sweep, path, cells, cache_dir, retry_failed))
+    return run_sync(plan_cells(sweep, path, cells, cache_dir, retry_failed))
 
 
 def rescore(run: Path, gold: Path | None = None, threshold: float | None = None) -> RunOutcome:

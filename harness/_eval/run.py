@@ -33,7 +33,6 @@ __all__ = [
     "Progress",
     "RunOutcome",
     "Silent",
-    "evaluate",
     "gold_notice",
     "load_corpus",
     "load_inputs",
@@ -246,8 +245,3 @@ def _check_resumable(
     if problems:
         raise UserInputError(f"--resume {manifest.run_id}: " + "; ".join(problems))
     return manifest
-
-
-def evaluate(config: RunConfig, api_key: str | None = None) -> RunOutcome:
-    """Synchronous entry point for Python users and notebooks."""
-    return asyncio.run(run_evaluation(config, api_key))
