@@ -185,3 +185,23 @@ def test_resume_takes_every_setting_from_the_manifest(
     assert manifest["status"] == "completed" and manifest["n_documents"] == 30
     assert manifest["scoring"]["match_threshold"] == 0.6 and manifest["reask"] == 0
     assert len(read_jsonl(run / "scores.jsonl")) == 30
+
+
+def test_resume_accepts_all_only_for_a_run_of_every_document(
+    setup: Setup, corpus: Corpus, run_cli: RunCli
+) -> None:
+    """--all equals the recorded setting when the run took every document; not otherwise."""
+    args = setup.args
+    done = run_cli("run", *args, "--limit", "3", "--run-id", "three")
+    assert done.returncode == 0, done.stderr
+    refused = run_cli("run", *args, "--resume", str(corpus.results / "three"), "--all")
+    assert refused.returncode == 2
+    assert refused.stderr.endswith(
+        ": --all but the run recorded its first 3 documents (settings come from "
+        f"{corpus.results / 'three' / 'manifest.json'})\n"
+    )  # the same corpus, endpoint and concurrency flags are accepted
+    every = run_cli("run", *args, "--all", "--run-id", "every")
+    assert every.returncode == 0, every.stderr
+    again = run_cli("run", *args, "--resume", str(corpus.results / "every"), "--all")
+    assert again.returncode == 0, again.stderr
+    assert "documents requested in this invocation: 0" in again.stdout

@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from harness.corpus import load_documents
 from harness.endpoints.local import DEFAULT_CONTEXT
 from harness.endpoints.settings import Kind, kind_of
 from harness.errors import UserInputError
@@ -87,6 +88,11 @@ def _conflicts(given: BaseModel, recorded: BaseModel) -> list[str]:
     return conflicts
 
 
+def _has_all(manifest: Manifest) -> bool:
+    """Whether the run took every document of its source (what --all asks for)."""
+    return len(load_documents(Path(manifest.documents_source))) == manifest.n_documents
+
+
 def resumed_request(request: RunRequest) -> RunRequest:
     """The run's own request (with the user's key and cache options and retry choice);
     a user setting that contradicts the manifest is refused in one line."""
@@ -99,7 +105,7 @@ def resumed_request(request: RunRequest) -> RunRequest:
         for group in ("endpoint", "sampling", "corpus", "evaluation")
         for line in _conflicts(getattr(request, group), getattr(recorded, group))
     ]
-    if request.corpus.all_docs:
+    if request.corpus.all_docs and not _has_all(manifest):
         conflicts.append(f"--all but the run recorded its first {manifest.n_documents} documents")
     if conflicts:
         where = run / "manifest.json"
