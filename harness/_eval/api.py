@@ -101,7 +101,7 @@ async def arun(
     missing_gold = gold_notice(shared.documents, shared.gold_set)
     if notice is not None and missing_gold:
         notice(missing_gold)
-    if notice is not None and spec.local and shared.limit:
+    if notice is not None and spec.local and shared.limit and evaluation.resume is None:
         notice(
             f"embedded model: first {shared.limit} documents, max_tokens {params.max_tokens}, "
             f"repeat_penalty {params.repeat_penalty} (--all for the full corpus)"
