@@ -26,6 +26,7 @@ _EXPORTS = {
     "OutputMode": "harness.endpoints.settings",
     "SamplingParams": "harness.endpoints.settings",
     "load_prompt": "harness.prompts",
+    "init_project": "harness.project",
     "RunRequest": "harness.request",
     "EndpointOptions": "harness.request",
     "SamplingOptions": "harness.request",
@@ -51,7 +52,13 @@ _EXPORTS = {
     "Comparison": "harness.compare",
     "RunConfig": "harness._eval.config",
     "RunOutcome": "harness._eval.run",
-    "evaluate": "harness._eval.run",
+    "evaluate": "harness._eval.evaluate",
+    "aevaluate": "harness._eval.evaluate",
+    "arun": "harness._eval.api",
+    "write_report": "harness.report",
+    "ReportOptions": "harness.report",
+    "export_run": "harness.export",
+    "ExportFormat": "harness.export",
     "run_evaluation": "harness._eval.run",
     "score_run": "harness._eval.run",
     "ScoringConfig": "harness.scoring.document",
@@ -72,6 +79,7 @@ __all__ = [
     "Endpoint",
     "EndpointOptions",
     "EvaluationOptions",
+    "ExportFormat",
     "Extraction",
     "GoldClaim",
     "GoldDocument",
@@ -79,6 +87,7 @@ __all__ = [
     "Metrics",
     "OutputMode",
     "QuoteType",
+    "ReportOptions",
     "RunConfig",
     "RunFolder",
     "RunOutcome",
@@ -90,10 +99,14 @@ __all__ = [
     "SweepFile",
     "SweepFolder",
     "__version__",
+    "aevaluate",
     "aggregate",
+    "arun",
     "compare_runs",
     "evaluate",
     "expand_cells",
+    "export_run",
+    "init_project",
     "load_documents",
     "load_gold",
     "load_prompt",
@@ -107,13 +120,15 @@ __all__ = [
     "runs_to_compare",
     "score_document",
     "score_run",
+    "write_report",
 ]
 
 if TYPE_CHECKING:
-    from harness._eval.api import plan_sweep, rescore, run, run_sweep
+    from harness._eval.api import arun, plan_sweep, rescore, run, run_sweep
     from harness._eval.config import RunConfig
+    from harness._eval.evaluate import aevaluate, evaluate
     from harness._eval.expand import expand_cells, load_sweep
-    from harness._eval.run import RunOutcome, evaluate, run_evaluation, score_run
+    from harness._eval.run import RunOutcome, run_evaluation, score_run
     from harness._eval.sweep import CellOutcome, CellPlan
     from harness.claims import (
         Claim,
@@ -127,7 +142,10 @@ if TYPE_CHECKING:
     from harness.compare import Comparison, compare_runs, regressions, runs_to_compare
     from harness.corpus import load_documents, load_gold
     from harness.endpoints.settings import Endpoint, OutputMode, SamplingParams
+    from harness.export import ExportFormat, export_run
+    from harness.project import init_project
     from harness.prompts import load_prompt
+    from harness.report import ReportOptions, write_report
     from harness.request import (
         CacheOptions,
         CorpusOptions,

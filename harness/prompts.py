@@ -25,10 +25,30 @@ from harness.claims import Document
 from harness.errors import UserInputError
 from harness.schemas import extraction_schema
 
-__all__ = ["Prompt", "PromptMeta", "RenderedPrompt", "list_prompts", "load_prompt"]
+__all__ = [
+    "PACKAGED_PROMPTS",
+    "Prompt",
+    "PromptMeta",
+    "RenderedPrompt",
+    "default_prompts_dir",
+    "list_prompts",
+    "load_prompt",
+]
+
+# The default prompts ship inside the package; the repository's `prompts/` is a link to
+# this folder, so there is one copy of each prompt.
+PACKAGED_PROMPTS = Path(__file__).parent / "prompts_data"
 
 _VERSION = re.compile(r"^v(\d+)$")
 _FILES = ("prompt.yaml", "system.j2", "user.j2")
+
+
+def default_prompts_dir() -> Path:
+    """`./prompts` when the working directory has one (a project of one's own, the
+    repository), else the prompts installed with the package, so `harness run --docs X
+    --gold Y` works anywhere."""
+    local = Path("prompts")
+    return local if local.is_dir() else PACKAGED_PROMPTS
 
 
 class PromptMeta(BaseModel):

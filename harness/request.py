@@ -70,7 +70,7 @@ class SamplingOptions(_Group):
 class CorpusOptions(_Group):
     docs: Path = Path("seeds")
     gold: Path = Path("gold")
-    prompts_dir: Path = Path("prompts")
+    prompts_dir: Path | None = Field(None, description="None: ./prompts, else the packaged ones")
     limit: int | None = Field(None, ge=1)
     all_docs: bool = False
 

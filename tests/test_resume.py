@@ -20,7 +20,7 @@ import pytest
 
 from harness.corpus import load_documents, load_gold
 from harness.fakes import ChatRequest, GoldAnswerer, Reply, Script, ScriptedServer
-from tests.conftest import Corpus, RunCli, read_json, read_jsonl
+from tests.conftest import HARNESS, Corpus, RunCli, cli_env, read_json, read_jsonl
 from tests.test_faults import make_corpus
 
 N_DOCS = 40
@@ -157,3 +157,71 @@ def test_a_client_killed_before_its_body_is_not_logged_as_a_request(
         client.shutdown(socket.SHUT_WR)  # the body never comes
         answer = b"".join(iter(lambda: client.recv(4096), b""))  # until the server closes
     assert answer == b"" and server.requests == []
+
+
+def test_resume_takes_every_setting_from_the_manifest(
+    setup: Setup, corpus: Corpus, run_cli: RunCli, tmp_path: Path
+) -> None:
+    """Issue 16 item 1: `harness run --resume RUN` and nothing else, from another folder,
+    with OPENAI_BASE_URL pointing elsewhere: the run's own endpoint, sampling, limit and
+    threshold are used; a contradicting flag is refused before anything is sent."""
+    run = corpus.results / "chosen"
+    chosen = ["--temperature", "0.3", "--max-tokens", "777", "--threshold", "0.6"]
+    chosen += ["--limit", "30", "--reask", "0"]
+    proc = run_cli.popen("run", *setup.args, *chosen, "--run-id", "chosen")
+    assert stop_mid_run(proc, run / "predictions.jsonl", signal.SIGTERM) == 130
+    manifest_before = (run / "manifest.json").read_text()
+    predictions_before = (run / "predictions.jsonl").read_bytes()
+    done = {r["doc_id"] for r in read_jsonl(run / "predictions.jsonl")}
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = cli_env(OPENAI_BASE_URL="http://127.0.0.1:9/v1")
+
+    def bare(*args: str) -> subprocess.CompletedProcess[str]:
+        argv = [*HARNESS, "run", "--quiet", "--resume", str(run), *args]
+        return subprocess.run(
+            argv, cwd=elsewhere, env=env, capture_output=True, text=True, timeout=120
+        )
+
+    before = len(setup.server.requests)
+    refused = bare("--concurrency", "3", "--model", "other", "--max-tokens", "777")
+    assert refused.returncode == 2, refused.stderr
+    assert refused.stderr.count("\n") == 1, refused.stderr  # one line
+    assert "--concurrency 3 but the run recorded 2" in refused.stderr
+    assert "--model other but the run recorded m" in refused.stderr
+    assert "--max-tokens" not in refused.stderr  # equal to the recorded value: accepted
+    assert len(setup.server.requests) == before  # nothing sent
+    assert (run / "manifest.json").read_text() == manifest_before
+    assert (run / "predictions.jsonl").read_bytes() == predictions_before
+
+    resumed = bare()
+    assert resumed.returncode == 0, resumed.stderr
+    requests = setup.server.requests[before:]
+    bodies = [r.body for r in requests if setup.answerer.doc_id_for(r) is not None]
+    seen = doc_requests(setup, before)
+    assert set(seen) - {None} == set(setup.ids[:30]) - done
+    assert {(b["temperature"], b["max_tokens"]) for b in bodies} == {(0.3, 777)}
+    manifest = read_json(run / "manifest.json")
+    assert manifest["status"] == "completed" and manifest["n_documents"] == 30
+    assert manifest["scoring"]["match_threshold"] == 0.6 and manifest["reask"] == 0
+    assert len(read_jsonl(run / "scores.jsonl")) == 30
+
+
+def test_resume_accepts_all_only_for_a_run_of_every_document(
+    setup: Setup, corpus: Corpus, run_cli: RunCli
+) -> None:
+    """--all equals the recorded setting when the run took every document; not otherwise."""
+    args = setup.args
+    done = run_cli("run", *args, "--limit", "3", "--run-id", "three")
+    assert done.returncode == 0, done.stderr
+    refused = run_cli("run", *args, "--resume", str(corpus.results / "three"), "--all")
+    assert refused.returncode == 2
+    assert refused.stderr.endswith(
+        ": --all but the run recorded its first 3 documents (settings come from "
+        f"{corpus.results / 'three' / 'manifest.json'})\n"
+    )  # the same corpus, endpoint and concurrency flags are accepted
+    every = run_cli("run", *args, "--all", "--run-id", "every")
+    assert every.returncode == 0, every.stderr
+    again = run_cli("run", *args, "--resume", str(corpus.results / "every"), "--all")
+    assert again.returncode == 0, again.stderr
+    assert "documents requested in this invocation: 0" in again.stdout

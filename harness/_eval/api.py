@@ -1,5 +1,6 @@
 """The engine's entry points behind the public API (`harness.run`, `harness.run_sweep`,
-`harness.rescore`, ...): synchronous, for the CLI and notebooks alike.
+`harness.rescore`, ...): synchronous, for the CLI and notebooks alike (inside a running
+event loop they run on a worker thread; `arun` is the awaitable one).
 
 `run` resolves a `RunRequest` into one cell and runs it through `run_cell`, exactly as a
 sweep runs each of its cells.
@@ -7,7 +8,6 @@ sweep runs each of its cells.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
@@ -15,8 +15,10 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from harness._eval.cells import CellJob, Shared, run_cell
+from harness._eval.loop import run_sync
 from harness._eval.manifest import rescored_manifest
-from harness._eval.run import Progress, RunOutcome, Silent, load_corpus
+from harness._eval.resume import resumed_request
+from harness._eval.run import Progress, RunOutcome, Silent, gold_notice, load_corpus
 from harness._eval.score import score_run
 from harness._eval.sweep import CellOutcome, CellPlan, plan_cells, run_cells
 from harness.corpus import check_gold, load_documents
@@ -24,6 +26,7 @@ from harness.endpoints.cache import default_cache_dir
 from harness.endpoints.resolve import DEFAULTS, EndpointResolver, with_kind_defaults
 from harness.endpoints.settings import Kind, kind_of, replica_urls
 from harness.errors import UserInputError
+from harness.prompts import default_prompts_dir
 from harness.request import RunRequest
 from harness.runs import RunFolder, SweepSummary
 from harness.runs.folder import new_run_id
@@ -31,7 +34,7 @@ from harness.scoring.document import ScoringConfig
 from harness.scoring_names import Assignment, MatcherName
 from harness.sweep import Cell, EndpointSpec, SweepFile
 
-__all__ = ["plan_sweep", "rescore", "run", "run_sweep"]
+__all__ = ["arun", "plan_sweep", "rescore", "run", "run_sweep"]
 
 
 def _spec(request: RunRequest) -> EndpointSpec:
@@ -66,7 +69,7 @@ def _shared(request: RunRequest, spec: EndpointSpec) -> Shared:
     return Shared(
         docs=corpus.docs,
         gold=corpus.gold,
-        prompts_dir=corpus.prompts_dir,
+        prompts_dir=corpus.prompts_dir or default_prompts_dir(),
         limit=limit,
         documents=documents,
         gold_set=gold,
@@ -89,15 +92,30 @@ def run(
     """`harness run`: one prompt on one endpoint over a corpus; a sweep of one cell.
 
     `notice` hears what the defaults of the endpoint's kind chose, before any request.
+    Inside a running event loop (a notebook) it runs on a worker thread; `arun` awaits.
     """
-    evaluation = request.evaluation
-    if evaluation.retry_failed and evaluation.resume is None:
+    return run_sync(arun(request, progress, notice))
+
+
+async def arun(
+    request: RunRequest,
+    progress: Progress | None = None,
+    notice: Callable[[str], None] | None = None,
+) -> RunOutcome:
+    """`run` for a caller that already has an event loop."""
+    if request.evaluation.retry_failed and request.evaluation.resume is None:
         raise UserInputError("--retry-failed: only meaningful with --resume RUN")
+    if request.evaluation.resume is not None:
+        request = resumed_request(request)
+    evaluation = request.evaluation
     spec = _spec(request)
     chosen = request.sampling.model_dump(exclude_none=True)
     params = with_kind_defaults(spec.model, chosen)
     shared = _shared(request, spec)
-    if notice is not None and spec.local and shared.limit:
+    missing_gold = gold_notice(shared.documents, shared.gold_set)
+    if notice is not None and missing_gold:
+        notice(missing_gold)
+    if notice is not None and spec.local and shared.limit and evaluation.resume is None:
         notice(
             f"embedded model: first {shared.limit} documents, max_tokens {params.max_tokens}, "
             f"repeat_penalty {params.repeat_penalty} (--all for the full corpus)"
@@ -108,11 +126,8 @@ def run(
     cell = Cell(run_id, evaluation.prompt, "run", params, 0)
     job = CellJob(cell, spec, run_dir, RunFolder(run_dir).server_log, resume=resume is not None)
 
-    async def one() -> RunOutcome:
-        with ExitStack() as stack:
-            return await run_cell(shared, job, EndpointResolver(stack), progress or Silent())
-
-    return asyncio.run(one())
+    with ExitStack() as stack:
+        return await run_cell(shared, job, EndpointResolver(stack), progress or Silent())
 
 
 def run_sweep(
@@ -125,7 +140,7 @@ def run_sweep(
     cache_ttl: float | None = None,
 ) -> tuple[SweepSummary, list[CellOutcome]]:
     """Run (or resume) every cell in order; an endpoint failure stops only its cell."""
-    return asyncio.run(run_cells(sweep, path, cells, cache_dir, progress, retry_failed, cache_ttl))
+    return run_sync(run_cells(sweep, path, cells, cache_dir, progress, retry_failed, cache_ttl))
 
 
 def plan_sweep(
@@ -137,7 +152,7 @@ def plan_sweep(
     cache_ttl: float | None = None,
 ) -> list[CellPlan]:
     """What each cell would request (documents neither recorded nor cached); sends nothing."""
-    return asyncio.run(plan_cells(sweep, path, cells, cache_dir, retry_failed, cache_ttl))
+    return run_sync(plan_cells(sweep, path, cells, cache_dir, retry_failed, cache_ttl))
 
 
 def rescore(

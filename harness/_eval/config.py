@@ -7,6 +7,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from harness.endpoints.settings import Endpoint, OutputMode, SamplingParams
+from harness.prompts import default_prompts_dir
 from harness.runs.manifest import LocalModel
 from harness.scoring.document import ScoringConfig
 
@@ -16,7 +17,7 @@ __all__ = ["RunConfig"]
 class RunConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     prompt: str = "extract@v2"
-    prompts_dir: Path = Path("prompts")
+    prompts_dir: Path = Field(default_factory=default_prompts_dir)
     docs: Path = Path("seeds")
     gold: Path = Path("gold")
     results_dir: Path = Path("results")

@@ -33,7 +33,7 @@ __all__ = [
     "Progress",
     "RunOutcome",
     "Silent",
-    "evaluate",
+    "gold_notice",
     "load_corpus",
     "load_inputs",
     "run_evaluation",
@@ -115,8 +115,27 @@ class Inputs:
 
 
 def load_corpus(docs: Path, gold: Path, limit: int | None) -> tuple[list[Document], GoldSet]:
+    """Documents and their checked gold; bad gold, or gold for none of the documents (a
+    wrong folder: every request would be wasted, "0 scored"), stops us before any request."""
     documents = load_documents(docs)[:limit]
-    return documents, check_gold(gold, documents)  # bad gold stops us before any request
+    gold_set = check_gold(gold, documents)
+    if documents and not gold_set.doc_ids:
+        raise UserInputError(
+            f"{gold}: --gold: no gold file for any of the {len(documents)} documents of "
+            f"{docs} (gold files are named <document id>.json, e.g. {documents[0].id}.json)"
+        )
+    return documents, gold_set
+
+
+def gold_notice(documents: list[Document], gold: GoldSet) -> str | None:
+    """One line when some documents have no gold (they are requested but not scored)."""
+    missing = len(documents) - len(gold.doc_ids)
+    if not missing:
+        return None
+    return (
+        f"{missing} of {len(documents)} documents have no gold in {gold.folder}: "
+        "their answers are kept but not scored"
+    )
 
 
 def load_inputs(
@@ -227,8 +246,3 @@ def _check_resumable(
     if problems:
         raise UserInputError(f"--resume {manifest.run_id}: " + "; ".join(problems))
     return manifest
-
-
-def evaluate(config: RunConfig, api_key: str | None = None) -> RunOutcome:
-    """Synchronous entry point for Python users and notebooks."""
-    return asyncio.run(run_evaluation(config, api_key))

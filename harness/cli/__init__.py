@@ -18,6 +18,7 @@ from harness.cli.cache import cache_group
 from harness.cli.compare import compare_command
 from harness.cli.export import export_command
 from harness.cli.gold import gold_group, import_group
+from harness.cli.init import init_command
 from harness.cli.matchers import matchers_group
 from harness.cli.misc import rescore_command, schema_command, serve_command, show_command
 from harness.cli.report import report_command
@@ -44,6 +45,7 @@ def cli() -> None:
 
 
 for command in (
+    init_command,
     run_command,
     sweep_command,
     show_command,

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from click.core import ParameterSource
 
 import harness
 from harness.cli.display import LiveProgress, print_summary
@@ -143,8 +144,9 @@ corpus_options = _group(
     click.option(
         "--prompts-dir",
         type=click.Path(path_type=Path),
-        default=Path("prompts"),
-        show_default=True,
+        default=None,
+        help="Prompt folders [default: ./prompts if present, else the prompts installed "
+        "with the package].",
     ),
     click.option(
         "--limit",
@@ -199,10 +201,22 @@ evaluation_options = _group(
         "--resume",
         type=click.Path(path_type=Path),
         default=None,
-        help="Finish an interrupted run folder: only missing documents are requested.",
+        help="Finish an interrupted run folder: only missing documents are requested; "
+        "every setting comes from its manifest.json.",
     ),
     click.option("--retry-failed", is_flag=True, help="With --resume, also redo failed documents."),
 )
+
+
+def _given(options: dict[str, Any]) -> dict[str, Any]:
+    """Only the options the user gave, so the request knows which ones were chosen (a
+    resumed run takes the others from its manifest; an environment variable is not a
+    choice made for the run being resumed)."""
+    context = click.get_current_context()
+    skipped = {ParameterSource.DEFAULT, ParameterSource.DEFAULT_MAP}
+    if options.get("resume") is not None:
+        skipped.add(ParameterSource.ENVIRONMENT)
+    return {k: v for k, v in options.items() if context.get_parameter_source(k) not in skipped}
 
 
 @click.command("run")
@@ -218,7 +232,7 @@ def run_command(quiet: bool, **options: Any) -> None:
     Prints progress, a summary table with 95% bootstrap intervals, and the run folder
     (manifest.json, predictions.jsonl, scores.jsonl, metrics.json).
     """
-    request = RunRequest.from_options(options)
+    request = RunRequest.from_options(_given(options))
     notice = None if quiet else (lambda line: click.echo(line, err=True))
     outcome = harness.run(request, LiveProgress(quiet), notice)
     print_summary(outcome.manifest, outcome.metrics, str(outcome.folder.path))

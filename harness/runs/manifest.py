@@ -101,11 +101,13 @@ class Manifest(_Part):
     endpoint: EndpointSettings
     params: SamplingParams
     output_mode: str | None = None
+    forced_output_mode: str | None = None  # --output-mode, so a resume forces it again
     output_mode_probe: list[ProbeRecord] = Field(default_factory=list)
     reask: int
     repeat: int = 0
     cache: CacheStats | None = None
     scoring: ScoringConfig  # a new scoring setting (e.g. the matcher) is recorded with it
+    prompts_dir: str | None = None  # absolute; None in manifests before resume read it
     documents_source: str
     documents_hash: str
     n_documents: int
