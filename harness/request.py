@@ -73,6 +73,7 @@ class EvaluationOptions(_Group):
     run_id: str | None = None
     resume: Path | None = None
     retry_failed: bool = False
+    allow_endpoint_change: bool = False
 
 
 class CacheOptions(_Group):

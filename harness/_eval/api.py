@@ -25,6 +25,7 @@ from harness.errors import UserInputError
 from harness.request import RunRequest
 from harness.runs import RunFolder, SweepSummary
 from harness.runs.folder import new_run_id
+from harness.runs.lock import FolderLock
 from harness.scoring.document import ScoringConfig
 from harness.sweep import Cell, EndpointSpec, SweepFile
 
@@ -64,6 +65,7 @@ def _shared(request: RunRequest, spec: EndpointSpec) -> Shared:
         scoring=ScoringConfig() if threshold is None else ScoringConfig(match_threshold=threshold),
         cache_dir=None if cache.no_cache else (cache.cache_dir or default_cache_dir()),
         retry_failed=evaluation.retry_failed,
+        allow_endpoint_change=evaluation.allow_endpoint_change,
     )
 
 
@@ -79,6 +81,8 @@ def run(
     evaluation = request.evaluation
     if evaluation.retry_failed and evaluation.resume is None:
         raise UserInputError("--retry-failed: only meaningful with --resume RUN")
+    if evaluation.allow_endpoint_change and evaluation.resume is None:
+        raise UserInputError("--allow-endpoint-change: only meaningful with --resume RUN")
     spec = _spec(request)
     chosen = request.sampling.model_dump(exclude_none=True)
     params = with_kind_defaults(spec.model, chosen)
@@ -128,6 +132,11 @@ def rescore(run: Path, gold: Path | None = None, threshold: float | None = None)
     """Score a run again from its stored predictions, without calling any model; with other
     gold or another threshold, the manifest says so."""
     folder = RunFolder.open(run)
+    with FolderLock(run, "harness rescore"):
+        return _rescore_held(folder, gold, threshold)
+
+
+def _rescore_held(folder: RunFolder, gold: Path | None, threshold: float | None) -> RunOutcome:
     manifest = folder.read_manifest()
     scoring = manifest.scoring
     if threshold is not None:

@@ -131,14 +131,20 @@ def _inputs(config: RunConfig) -> Inputs:
     return load_inputs(config.prompt, config.prompts_dir, documents, gold)
 
 
+class EndpointChanged(UserInputError):
+    """A resume would mix answers of two endpoints or server models in one run."""
+
+
 def _open_run(
-    config: RunConfig, inputs: Inputs, resume: Path | None, retry_failed: bool
+    config: RunConfig, inputs: Inputs, resume: Path | None, retry_failed: bool, allow_change: bool
 ) -> tuple[RunFolder, Manifest, list[Document]]:
     """The run folder with its manifest written (the first known point), and the
     documents still to request."""
     if resume is not None:
         folder = RunFolder.open(resume)
         manifest = _check_resumable(folder.read_manifest(), inputs.prompt, inputs.documents, config)
+        if not allow_change:
+            _check_same_endpoint(manifest, config)
         todo = to_do(resume, inputs.documents, retry_failed).documents
     else:
         run_id = config.run_id or new_run_id(inputs.prompt.ref)
@@ -156,11 +162,13 @@ async def run_evaluation(
     resume: Path | None = None,
     retry_failed: bool = False,
     inputs: Inputs | None = None,
+    allow_endpoint_change: bool = False,
 ) -> RunOutcome:
-    """Evaluate one prompt on one endpoint; the run folder is readable whatever happens."""
+    """Evaluate one prompt on one endpoint; the run folder is readable whatever happens.
+    The caller holds the run folder (`runs.lock.FolderLock`), as `run_cell` does."""
     progress = progress or Silent()
     inputs = inputs or _inputs(config)
-    folder, manifest, todo = _open_run(config, inputs, resume, retry_failed)
+    folder, manifest, todo = _open_run(config, inputs, resume, retry_failed, allow_endpoint_change)
     cache = open_cache(config.cache_dir) if config.cache_dir else None
     client = ChatClient(
         config.endpoint, api_key, config.params, config.output_mode, cache, config.repeat
@@ -170,6 +178,8 @@ async def run_evaluation(
     try:
         if todo and config.output_mode is None:
             probe = await _probe(client)
+            if resume is not None and not allow_endpoint_change:
+                _check_same_server_model(manifest, client.server_model)
         progress.start(len(inputs.documents), len(inputs.documents) - len(todo))
         await _extract_all(todo, inputs.prompt, client, config.reask, folder, progress, tally)
         status = "completed"
@@ -179,6 +189,9 @@ async def run_evaluation(
     except EndpointError as exc:
         error = str(exc)
         raise
+    except EndpointChanged:  # this invocation is refused: the run folder stays as it was
+        status = "refused"
+        raise
     except (KeyboardInterrupt, asyncio.CancelledError):
         status, error = "interrupted", "interrupted; finish with: harness run --resume RUN"
         raise
@@ -186,14 +199,15 @@ async def run_evaluation(
         progress.finish()
         await client.close()
         folder.close()
-        manifest = finish_manifest(
-            manifest, tally, status=status, error=error, probe=probe, cache=cache,
-            client_mode=client.mode, probed_model=client.server_model,
-        )  # fmt: skip
-        folder.write_manifest(manifest)
+        if status != "refused":
+            manifest = finish_manifest(
+                manifest, tally, status=status, error=error, probe=probe, cache=cache,
+                client_mode=client.mode, probed_model=client.server_model,
+            )  # fmt: skip
+            folder.write_manifest(manifest)
         if cache is not None:
             cache.close()
-        if status != "completed":
+        if status not in ("completed", "refused"):
             score_stopped_run(folder, inputs.documents, inputs.gold, config.scoring)
     metrics = score_run(folder, inputs.documents, inputs.gold, config.scoring)
     return RunOutcome(folder, manifest, metrics, requested=len(todo))
@@ -226,6 +240,27 @@ def _check_resumable(
     if problems:
         raise UserInputError(f"--resume {manifest.run_id}: " + "; ".join(problems))
     return manifest
+
+
+def _check_same_endpoint(manifest: Manifest, config: RunConfig) -> None:
+    """The endpoint's identity (a local model's GGUF hash, else its URL) must be the run's."""
+    before = manifest.endpoint.identity or manifest.base_url
+    now = config.endpoint.identity or config.endpoint.base_url
+    if before != now:
+        raise EndpointChanged(
+            f"--resume {manifest.run_id}: the endpoint {now!r} is not the run's {before!r} "
+            "(--allow-endpoint-change to mix them in one run)"
+        )
+
+
+def _check_same_server_model(manifest: Manifest, server_model: str | None) -> None:
+    """The model the server reports serving (probed) must be the one the run recorded."""
+    before = manifest.server_model
+    if before is not None and server_model is not None and before != server_model:
+        raise EndpointChanged(
+            f"--resume {manifest.run_id}: the server now serves {server_model!r}, the run "
+            f"was answered by {before!r} (--allow-endpoint-change to mix them in one run)"
+        )
 
 
 def evaluate(config: RunConfig, api_key: str | None = None) -> RunOutcome:

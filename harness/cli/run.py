@@ -194,6 +194,11 @@ evaluation_options = _group(
         help="Finish an interrupted run folder: only missing documents are requested.",
     ),
     click.option("--retry-failed", is_flag=True, help="With --resume, also redo failed documents."),
+    click.option(
+        "--allow-endpoint-change",
+        is_flag=True,
+        help="With --resume, accept another endpoint or server model than the run's.",
+    ),
 )
 
 

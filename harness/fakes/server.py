@@ -61,6 +61,7 @@ class Reply:
     refusal: str | None = None
     prompt_tokens: int = 100
     completion_tokens: int = 50
+    model: str | None = None  # the model the server says it served (default: the requested)
 
 
 Script = Callable[[ChatRequest], Reply]
@@ -75,7 +76,7 @@ def _completion_body(request: ChatRequest, reply: Reply) -> bytes:
             "id": f"chatcmpl-{request.index}",
             "object": "chat.completion",
             "created": int(time.time()),
-            "model": str(request.body.get("model", "scripted")),
+            "model": reply.model or str(request.body.get("model", "scripted")),
             "choices": [{"index": 0, "message": message, "finish_reason": reply.finish_reason}],
             "usage": {
                 "prompt_tokens": reply.prompt_tokens,
