@@ -15,7 +15,7 @@ from pathlib import Path
 from harness._eval.cells import CellJob, Shared, run_cell
 from harness._eval.manifest import rescored_manifest
 from harness._eval.run import Progress, RunOutcome, Silent, load_corpus
-from harness._eval.score import score_run
+from harness._eval.score import check_rescore_loses_nothing, score_run
 from harness._eval.sweep import CellOutcome, CellPlan, plan_cells, run_cells
 from harness.corpus import check_gold, load_documents
 from harness.endpoints.cache import default_cache_dir
@@ -143,6 +143,7 @@ def _rescore_held(folder: RunFolder, gold: Path | None, threshold: float | None)
         scoring = scoring.model_copy(update={"match_threshold": threshold})
     documents = load_documents(Path(manifest.documents_source))[: manifest.n_documents]
     gold_set = check_gold(gold or Path(manifest.gold_source), documents)
+    check_rescore_loses_nothing(folder, documents, gold_set)
     metrics = score_run(folder, documents, gold_set, scoring)
     manifest = rescored_manifest(manifest, scoring, gold, gold_set)
     folder.write_manifest(manifest)

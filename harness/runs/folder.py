@@ -2,13 +2,13 @@
 
 `predictions.jsonl` gets one line per finished document, flushed to the OS before the
 next (fsynced at most once a second and on close), so a crash of the process loses at most
-the requests in flight, and a power loss at most the last second. Reading tolerates a torn last
-line, and a document recorded twice keeps its last record, so resume never duplicates.
+the requests in flight, and a power loss at most the last second. Reading (`runs.predictions`,
+the one reader) skips and reports a torn or unreadable line, and a document recorded twice
+keeps its last readable record, so resume never duplicates.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 import time
@@ -24,6 +24,7 @@ from pydantic import BaseModel, ValidationError
 from harness.claims import Document
 from harness.errors import UserInputError, json_path
 from harness.runs.manifest import SCHEMA_VERSION, Manifest
+from harness.runs.predictions import Scan, read_at, scan
 from harness.runs.records import PredictionRecord
 from harness.scoring.document import DocScore
 from harness.scoring.metrics import Metrics
@@ -74,7 +75,7 @@ def to_do(run_dir: Path, documents: list[Document], retry_failed: bool = False) 
     folder = RunFolder(run_dir)
     if not folder.has_manifest():
         return ToDo(0, list(documents))
-    done = folder.read_predictions()
+    done = folder.read_predictions(warn=False)  # scoring reports unreadable lines
     todo = [
         d
         for d in documents
@@ -167,16 +168,12 @@ class RunFolder:
             self._predictions.close()
             self._predictions = None
 
-    def read_predictions(self) -> dict[str, PredictionRecord]:
-        """Last record per document; a torn final line is skipped."""
-        records: dict[str, PredictionRecord] = {}
-        for line in _lines(self.path / PREDICTIONS):
-            try:
-                record = PredictionRecord.model_validate_json(line)
-            except ValidationError:
-                continue
-            records[record.doc_id] = record
-        return records
+    def read_predictions(self, warn: bool = True) -> dict[str, PredictionRecord]:
+        """The counting record of each document (`runs.predictions`: the last readable one)."""
+        return self.scan_predictions(keep_records=True, warn=warn).records
+
+    def scan_predictions(self, keep_records: bool = False, warn: bool = True) -> Scan:
+        return scan(self.path / PREDICTIONS, keep_records, warn)
 
     def write_scores(self, scores: list[DocScore]) -> None:
         with self.scores_writer() as write:
@@ -203,29 +200,12 @@ class RunFolder:
             raise
 
     def index_predictions(self) -> dict[str, int]:
-        """Byte offset of each document's last complete record: a large run reads back only
+        """Byte offset of each document's counting record: a large run reads back only
         the records a scoring batch needs, never every raw response at once."""
-        index: dict[str, int] = {}
-        path = self.path / PREDICTIONS
-        if not path.exists():
-            return index
-        with path.open("rb") as handle:
-            offset = 0
-            for line in handle:
-                if line.endswith(b"\n"):
-                    doc_id = _doc_id_of(line)
-                    if doc_id is not None:
-                        index[doc_id] = offset
-                offset += len(line)
-        return index
+        return self.scan_predictions().offsets
 
-    def read_prediction_at(self, offset: int) -> PredictionRecord | None:
-        with (self.path / PREDICTIONS).open("rb") as handle:
-            handle.seek(offset)
-            try:
-                return PredictionRecord.model_validate_json(handle.readline())
-            except ValidationError:
-                return None
+    def read_prediction_at(self, offset: int) -> PredictionRecord:
+        return read_at(self.path / PREDICTIONS, offset)
 
     def read_scores(self) -> list[DocScore]:
         return [DocScore.model_validate_json(line) for line in _lines(self.path / SCORES)]
@@ -238,16 +218,6 @@ class RunFolder:
         if not path.exists():
             raise UserInputError(f"{path}: the run has no metrics yet (did it finish?)")
         return Metrics.model_validate_json(path.read_text(encoding="utf-8"))
-
-
-def _doc_id_of(line: bytes) -> str | None:
-    """The doc_id of a JSON line without parsing the whole record (it is the first key)."""
-    try:
-        start = line.index(b'"doc_id":') + len(b'"doc_id":')
-        value = json.JSONDecoder().raw_decode(line[start:].decode("utf-8").lstrip())[0]
-    except (ValueError, UnicodeDecodeError):
-        return None
-    return value if isinstance(value, str) else None
 
 
 def _lines(path: Path) -> Iterator[str]:
