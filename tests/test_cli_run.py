@@ -47,6 +47,7 @@ def test_gold_answers_score_one_and_fill_the_run_folder(
     assert done.returncode == 0, done.stderr
     run = corpus.results / "gold"
     assert sorted(p.name for p in run.iterdir()) == [
+        ".lock",  # the run folder's lock (runs/lock.py), kept: deleting it would race
         "manifest.json",
         "metrics.json",
         "predictions.jsonl",

@@ -20,7 +20,7 @@ from harness.claims import Document
 from harness.corpus import GoldSet, check_gold, documents_hash, load_documents
 from harness.endpoints.cache import open_cache
 from harness.endpoints.client import CallFailed, ChatClient
-from harness.errors import EndpointError, UserInputError
+from harness.errors import EndpointError, UserInputError, storage_error
 from harness.prompts import Prompt, load_prompt
 from harness.runs import Manifest, PredictionRecord, RunFolder
 from harness.runs.folder import new_run_id, to_do
@@ -195,19 +195,23 @@ async def run_evaluation(
     except (KeyboardInterrupt, asyncio.CancelledError):
         status, error = "interrupted", "interrupted; finish with: harness run --resume RUN"
         raise
+    except OSError as exc:  # full, read-only or broken file system: one line, recorded
+        error = str(storage_error(exc))
+        raise storage_error(exc) from exc
     finally:
         progress.finish()
         await client.close()
-        folder.close()
+        stopped = status != "completed"  # on an error already: cleanup must not replace it
+        folder.close(quiet=stopped)
         if status != "refused":
             manifest = finish_manifest(
                 manifest, tally, status=status, error=error, probe=probe, cache=cache,
                 client_mode=client.mode, probed_model=client.server_model,
             )  # fmt: skip
-            folder.write_manifest(manifest)
+            folder.write_manifest(manifest, last_resort=stopped)
         if cache is not None:
             cache.close()
-        if status not in ("completed", "refused"):
+        if stopped and status != "refused":
             score_stopped_run(folder, inputs.documents, inputs.gold, config.scoring)
     metrics = score_run(folder, inputs.documents, inputs.gold, config.scoring)
     return RunOutcome(folder, manifest, metrics, requested=len(todo))

@@ -23,7 +23,7 @@ from harness.cli.report import report_command
 from harness.cli.run import run_command
 from harness.cli.scripted import serve_scripted_command
 from harness.cli.sweep import sweep_command
-from harness.errors import HarnessError
+from harness.errors import HarnessError, storage_error
 
 __all__ = ["cli", "main"]
 
@@ -107,3 +107,7 @@ def main() -> None:
     except HarnessError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(exc.exit_code)
+    except OSError as exc:  # a full, read-only or broken file system: one line, no traceback
+        error = storage_error(exc)
+        click.echo(f"error: {error}", err=True)
+        sys.exit(error.exit_code)

@@ -9,6 +9,7 @@ keeps its last readable record, so resume never duplicates.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 import time
@@ -59,8 +60,10 @@ def write_atomic(path: Path, text: str) -> None:
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o644)  # mkstemp makes 0600; run folders are meant to be shared
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.filename is None:
+            exc.filename = str(path)  # the error names the file the user knows
         raise
 
 
@@ -121,11 +124,17 @@ class RunFolder:
     def write_model(self, name: str, model: BaseModel) -> None:
         write_atomic(self.path / name, model.model_dump_json(indent=2) + "\n")
 
-    def write_manifest(self, manifest: Manifest) -> None:
+    def write_manifest(self, manifest: Manifest, last_resort: bool = False) -> None:
         """Always in the current format: a manifest read as an older version is typed
-        like a current one, so it is written back as one."""
+        like a current one, so it is written back as one. `last_resort` (a run stopping
+        on an error) never raises: see `_write_manifest_in_place`."""
         current = manifest.model_copy(update={"schema_version": SCHEMA_VERSION})
-        self.write_model(MANIFEST, current)
+        try:
+            self.write_model(MANIFEST, current)
+        except OSError:
+            if not last_resort:
+                raise
+            self._write_manifest_in_place(current)
 
     def read_manifest(self) -> Manifest:
         path = self.path / MANIFEST
@@ -139,6 +148,13 @@ class RunFolder:
             raise UserInputError(f"{path}: unreadable manifest: {where}{first['msg']}") from exc
 
     def append_prediction(self, record: PredictionRecord) -> None:
+        try:
+            self._append(record)
+        except OSError as exc:
+            exc.filename = exc.filename or str(self.path / PREDICTIONS)
+            raise
+
+    def _append(self, record: PredictionRecord) -> None:
         if self._predictions is None:
             self._repair_torn_tail()
             self._predictions = (self.path / PREDICTIONS).open("a", encoding="utf-8")
@@ -161,12 +177,31 @@ class RunFolder:
             with path.open("r+b") as handle:
                 handle.truncate(data.rfind(b"\n") + 1)
 
-    def close(self) -> None:
-        if self._predictions is not None:
-            self._predictions.flush()
-            os.fsync(self._predictions.fileno())
-            self._predictions.close()
-            self._predictions = None
+    def close(self, quiet: bool = False) -> None:
+        """Flush and sync predictions; the file is closed even when that fails (full disk).
+        `quiet`: a run stopping on an error already, so a failure here is not raised."""
+        handle, self._predictions = self._predictions, None
+        if handle is None:
+            return
+        try:
+            handle.flush()
+            os.fsync(handle.fileno())
+        except OSError as exc:
+            exc.filename = exc.filename or str(self.path / PREDICTIONS)
+            if not quiet:
+                raise
+        finally:
+            with contextlib.suppress(OSError):
+                handle.close()
+
+    def _write_manifest_in_place(self, manifest: Manifest) -> None:
+        """Over the old manifest, not atomically: a full disk has no room for a second
+        copy, but the old file's blocks fit the new text. Best effort: the run's error is
+        being reported already."""
+        data = manifest.model_dump_json(indent=2).encode() + b"\n"
+        with contextlib.suppress(OSError), (self.path / MANIFEST).open("r+b") as handle:
+            handle.write(data)
+            handle.truncate()
 
     def read_predictions(self, warn: bool = True) -> dict[str, PredictionRecord]:
         """The counting record of each document (`runs.predictions`: the last readable one)."""
@@ -208,7 +243,18 @@ class RunFolder:
         return read_at(self.path / PREDICTIONS, offset)
 
     def read_scores(self) -> list[DocScore]:
-        return [DocScore.model_validate_json(line) for line in _lines(self.path / SCORES)]
+        """Every score; a torn or garbage file is one error naming the line and the fix
+        (scores are computed, so `rescore` writes them again from the predictions)."""
+        path, scores = self.path / SCORES, []
+        try:
+            for line_no, line in enumerate(_lines(path), start=1):
+                try:
+                    scores.append(DocScore.model_validate_json(line))
+                except ValidationError as exc:
+                    raise self._recompute(f"{path}:{line_no}", exc) from exc
+        except OSError as exc:
+            raise self._recompute(str(path), exc) from exc
+        return scores
 
     def write_metrics(self, metrics: Metrics) -> None:
         self.write_model(METRICS, metrics)
@@ -217,7 +263,20 @@ class RunFolder:
         path = self.path / METRICS
         if not path.exists():
             raise UserInputError(f"{path}: the run has no metrics yet (did it finish?)")
-        return Metrics.model_validate_json(path.read_text(encoding="utf-8"))
+        try:
+            return Metrics.model_validate_json(path.read_text(encoding="utf-8", errors="replace"))
+        except (OSError, ValidationError) as exc:
+            raise self._recompute(str(path), exc) from exc
+
+    def _recompute(self, where: str, exc: OSError | ValidationError) -> UserInputError:
+        """Scores and metrics are computed from predictions.jsonl: the fix is a rescore."""
+        if isinstance(exc, OSError):
+            reason = exc.strerror or type(exc).__name__
+        else:
+            reason = exc.errors()[0]["msg"]
+        return UserInputError(
+            f"{where}: unreadable ({reason}); compute it again with: harness rescore {self.path}"
+        )
 
 
 def _lines(path: Path) -> Iterator[str]:

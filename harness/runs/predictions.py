@@ -27,6 +27,7 @@ class Unreadable:
     path: Path
     line_no: int
     reason: str
+    torn: bool = False  # the last line, cut by a crash or a full disk: expected, not warned
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line_no}: {self.reason}"
@@ -57,10 +58,11 @@ def scan(path: Path, keep_records: bool = False, warn: bool = True) -> Scan:
                 if keep_records:
                     result.records[record.doc_id] = record
             elif reason is not None:
-                result.unreadable.append(Unreadable(path, line_no, reason))
+                torn = not line.endswith(b"\n")
+                result.unreadable.append(Unreadable(path, line_no, reason, torn))
             offset += len(line)
     if warn:
-        for problem in result.unreadable:
+        for problem in (p for p in result.unreadable if not p.torn):
             _log.warning("warning: %s; the line is ignored", problem)
     return result
 
