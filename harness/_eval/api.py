@@ -22,6 +22,7 @@ from harness.endpoints.cache import default_cache_dir
 from harness.endpoints.resolve import DEFAULTS, EndpointResolver, with_kind_defaults
 from harness.endpoints.settings import Kind, kind_of
 from harness.errors import UserInputError
+from harness.names import SAFE_NAME_RULE, is_safe_name
 from harness.request import RunRequest
 from harness.runs import RunFolder, SweepSummary
 from harness.runs.folder import new_run_id
@@ -91,6 +92,11 @@ def run(
         notice(
             f"embedded model: first {shared.limit} documents, max_tokens {params.max_tokens}, "
             f"repeat_penalty {params.repeat_penalty} (--all for the full corpus)"
+        )
+    if evaluation.run_id is not None and not is_safe_name(evaluation.run_id):
+        raise UserInputError(
+            f"--run-id: {evaluation.run_id!r} is not a safe folder name ({SAFE_NAME_RULE}); "
+            "it names a folder under --results"
         )
     resume = evaluation.resume
     run_id = evaluation.run_id or (resume.name if resume else new_run_id(evaluation.prompt))

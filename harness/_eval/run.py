@@ -23,7 +23,7 @@ from harness.endpoints.client import CallFailed, ChatClient
 from harness.errors import EndpointError, UserInputError, storage_error
 from harness.prompts import Prompt, load_prompt
 from harness.runs import Manifest, PredictionRecord, RunFolder
-from harness.runs.folder import new_run_id, to_do
+from harness.runs.folder import ToDo, new_run_id, to_do
 from harness.runs.manifest import ProbeRecord
 from harness.scoring.document import DocScore
 from harness.scoring.metrics import Metrics
@@ -68,7 +68,7 @@ class RunOutcome:
 
 
 async def _extract_all(
-    todo: list[Document],
+    todo: ToDo,
     prompt: Prompt,
     client: ChatClient,
     reask: int,
@@ -77,7 +77,7 @@ async def _extract_all(
     tally: Tally,
 ) -> None:
     queue: asyncio.Queue[Document] = asyncio.Queue()
-    for doc in todo:
+    for doc in todo.documents:
         queue.put_nowait(doc)
 
     def keep(record: PredictionRecord) -> None:
@@ -89,7 +89,8 @@ async def _extract_all(
         while not queue.empty():
             doc = queue.get_nowait()
             try:
-                record = await extract_document(doc, prompt, client, reask)
+                fresh = doc.id in todo.retried
+                record = await extract_document(doc, prompt, client, reask, fresh)
             except FatalEndpointError as exc:
                 keep(exc.record)
                 raise
@@ -137,7 +138,7 @@ class EndpointChanged(UserInputError):
 
 def _open_run(
     config: RunConfig, inputs: Inputs, resume: Path | None, retry_failed: bool, allow_change: bool
-) -> tuple[RunFolder, Manifest, list[Document]]:
+) -> tuple[RunFolder, Manifest, ToDo]:
     """The run folder with its manifest written (the first known point), and the
     documents still to request."""
     if resume is not None:
@@ -145,12 +146,12 @@ def _open_run(
         manifest = _check_resumable(folder.read_manifest(), inputs.prompt, inputs.documents, config)
         if not allow_change:
             _check_same_endpoint(manifest, config)
-        todo = to_do(resume, inputs.documents, retry_failed).documents
+        todo = to_do(resume, inputs.documents, retry_failed)
     else:
         run_id = config.run_id or new_run_id(inputs.prompt.ref)
         folder = RunFolder.create(config.results_dir, run_id)
         manifest = start_manifest(config, inputs.prompt, run_id, inputs.documents, inputs.gold)
-        todo = list(inputs.documents)
+        todo = ToDo(0, list(inputs.documents))
     folder.write_manifest(manifest)
     return folder, manifest, todo
 
@@ -176,11 +177,11 @@ async def run_evaluation(
     tally = Tally(manifest.tokens.model_copy())
     status, error, probe = "failed", None, None
     try:
-        if todo and config.output_mode is None:
+        if todo.documents and config.output_mode is None:
             probe = await _probe(client)
             if resume is not None and not allow_endpoint_change:
                 _check_same_server_model(manifest, client.server_model)
-        progress.start(len(inputs.documents), len(inputs.documents) - len(todo))
+        progress.start(len(inputs.documents), len(inputs.documents) - len(todo.documents))
         await _extract_all(todo, inputs.prompt, client, config.reask, folder, progress, tally)
         status = "completed"
     except FatalEndpointError as exc:
@@ -214,7 +215,7 @@ async def run_evaluation(
         if stopped and status != "refused":
             score_stopped_run(folder, inputs.documents, inputs.gold, config.scoring)
     metrics = score_run(folder, inputs.documents, inputs.gold, config.scoring)
-    return RunOutcome(folder, manifest, metrics, requested=len(todo))
+    return RunOutcome(folder, manifest, metrics, requested=len(todo.documents))
 
 
 async def _probe(client: ChatClient) -> list[ProbeRecord]:

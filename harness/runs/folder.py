@@ -70,6 +70,7 @@ def write_atomic(path: Path, text: str) -> None:
 class ToDo(NamedTuple):
     recorded: int  # documents of the corpus with a record
     documents: list[Document]  # still to request
+    retried: frozenset[str] = frozenset()  # of those, the ones whose record failed
 
 
 def to_do(run_dir: Path, documents: list[Document], retry_failed: bool = False) -> ToDo:
@@ -84,7 +85,8 @@ def to_do(run_dir: Path, documents: list[Document], retry_failed: bool = False) 
         for d in documents
         if d.id not in done or (retry_failed and done[d.id].failure is not None)
     ]
-    return ToDo(sum(d.id in done for d in documents), todo)
+    retried = frozenset(d.id for d in todo if d.id in done)
+    return ToDo(sum(d.id in done for d in documents), todo, retried)
 
 
 class RunFolder:
