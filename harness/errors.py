@@ -15,6 +15,7 @@ __all__ = [
     "EndpointError",
     "HarnessError",
     "StorageError",
+    "TooManyFailures",
     "UserInputError",
     "json_path",
     "storage_error",
@@ -46,6 +47,13 @@ class UserInputError(HarnessError):
     """A file, flag or template the user controls is wrong; the message names it."""
 
     exit_code = 2
+
+
+class TooManyFailures(HarnessError):
+    """The run finished and was saved, but too many of its documents failed for a CI to
+    pass it: every one of them, or more than `--max-failure-rate`."""
+
+    exit_code = 4
 
 
 class EndpointError(HarnessError):

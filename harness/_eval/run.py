@@ -20,7 +20,7 @@ from harness.claims import Document
 from harness.corpus import GoldSet, check_gold, documents_hash, load_documents
 from harness.endpoints.cache import open_cache
 from harness.endpoints.client import CallFailed, ChatClient
-from harness.errors import EndpointError, UserInputError, storage_error
+from harness.errors import EndpointError, TooManyFailures, UserInputError, storage_error
 from harness.prompts import Prompt, load_prompt
 from harness.runs import Manifest, PredictionRecord, RunFolder
 from harness.runs.folder import ToDo, new_run_id, to_do
@@ -61,6 +61,18 @@ class RunOutcome:
     manifest: Manifest
     metrics: Metrics
     requested: int
+
+    def check_failures(self, max_rate: float | None = None) -> None:
+        """Raise `TooManyFailures` when more than `max_rate` of the scored documents failed
+        (None: only when every one did, so a run that produced nothing is never a pass)."""
+        n, failed = self.metrics.n_docs, sum(self.metrics.failures.values())
+        too_many = failed > max_rate * n if max_rate is not None else failed == n > 0
+        if too_many:
+            limit = "" if max_rate is None else f", over --max-failure-rate {max_rate}"
+            raise TooManyFailures(
+                f"{self.folder.path}: {failed} of {n} documents failed{limit} "
+                f"(by class: {', '.join(f'{k} {v}' for k, v in self.metrics.failures.items())})"
+            )
 
     def scores(self) -> list[DocScore]:
         """Per-document scores, read from the run folder (they are not kept in memory)."""
