@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from harness.claims import Document, GoldDocument
 from harness.columns import DATASET_MARKERS, Columns, dataset_records, mapped, parquet_records
 from harness.errors import UserInputError, json_path
+from harness.names import SAFE_NAME_RULE, is_safe_name
 from harness.schemas import load_published
 from harness.scoring.text import normalise
 
@@ -40,7 +40,6 @@ __all__ = [
 ]
 
 MAX_DOCUMENT_CHARS = 2_000_000
-_SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
 
 
 class _Meta(BaseModel):
@@ -59,10 +58,9 @@ class _Meta(BaseModel):
 
 def check_doc_id(doc_id: str, where: str) -> str:
     """Ids name files in the run folder, so only safe characters (no '/', no '..')."""
-    if not _SAFE_ID.match(doc_id) or ".." in doc_id:
+    if not is_safe_name(doc_id):
         raise UserInputError(
-            f"{where}: id: {doc_id!r} is not a safe document id "
-            "(letters, digits, '.', '_', '-'; no path separators)"
+            f"{where}: id: {doc_id!r} is not a safe document id ({SAFE_NAME_RULE})"
         )
     return doc_id
 

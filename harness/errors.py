@@ -7,10 +7,20 @@ exits 2. Model and server misbehaviour is never raised this way; it is recorded 
 
 from __future__ import annotations
 
+import errno
 import re
 from collections.abc import Iterable
 
-__all__ = ["EndpointError", "HarnessError", "UserInputError", "json_path", "valid_text"]
+__all__ = [
+    "EndpointError",
+    "HarnessError",
+    "StorageError",
+    "TooManyFailures",
+    "UserInputError",
+    "json_path",
+    "storage_error",
+    "valid_text",
+]
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -39,7 +49,39 @@ class UserInputError(HarnessError):
     exit_code = 2
 
 
+class TooManyFailures(HarnessError):
+    """The run finished and was saved, but too many of its documents failed for a CI to
+    pass it: every one of them, or more than `--max-failure-rate`."""
+
+    exit_code = 4
+
+
 class EndpointError(HarnessError):
     """The endpoint cannot serve this run at all (unreachable, key rejected, no such model)."""
 
     exit_code = 3
+
+
+class StorageError(HarnessError):
+    """A file the harness must read or write is on a full, read-only or broken file system:
+    the user's to fix, so exit 2 like any other input."""
+
+    exit_code = 2
+
+
+_ADVICE = {
+    errno.ENOSPC: "the disk is full: free space, then run the command again "
+    "(a stopped run: harness run --resume RUN)",
+    errno.EDQUOT: "over the disk quota: free space, then run the command again",
+    errno.EFBIG: "the file is over this system's size limit",
+    errno.EROFS: "the file system is read-only: choose a writable folder (e.g. --results)",
+    errno.EACCES: "permission denied: choose a writable folder or fix its permissions",
+    errno.EPERM: "not permitted: choose a writable folder or fix its permissions",
+}
+
+
+def storage_error(exc: OSError) -> StorageError:
+    """One line naming the file and what to do, for an OSError from the file system."""
+    where = exc.filename if exc.filename is not None else "a file"
+    what = _ADVICE.get(exc.errno or 0) or f"{exc.strerror or type(exc).__name__}"
+    return StorageError(f"{where}: {what}")

@@ -86,6 +86,10 @@ class EvaluationOptions(_Group):
     run_id: str | None = None
     resume: Path | None = None
     retry_failed: bool = False
+    allow_endpoint_change: bool = False
+    max_failure_rate: float | None = Field(
+        None, ge=0, le=1, description="None: fail when all failed"
+    )
 
 
 class CacheOptions(_Group):

@@ -80,7 +80,9 @@ def test_real_run_records_constrained_mode_and_stops_server(tmp_path: Path) -> N
     docs, gold = _corpus(tmp_path)
     results = tmp_path / "results"
     done = subprocess.run(
-        _local_run(docs, gold, results, "local", "--max-tokens", "48"),
+        # 48 tokens may cut the one answer (a failed run exits 4): this test is about the
+        # server and the mode, so any failure rate passes.
+        _local_run(docs, gold, results, "local", "--max-tokens", "48", "--max-failure-rate", "1"),
         capture_output=True,
         text=True,
         timeout=300,

@@ -72,7 +72,7 @@ def stop_mid_run(proc: subprocess.Popen[str], predictions: Path, sig: signal.Sig
             proc.send_signal(sig)
             break
         time.sleep(0.01)
-    assert proc.poll() is None or proc.returncode in (-sig, 130), "the run ended on its own"
+    assert proc.poll() is None or proc.returncode in (-sig, 128 + sig), "the run ended on its own"
     proc.communicate(timeout=60)
     return proc.returncode
 
@@ -123,7 +123,7 @@ def test_sigterm_marks_the_run_interrupted_and_resume_finishes_it(
 ) -> None:
     run = corpus.results / "termed"
     proc = run_cli.popen("run", *setup.args, "--run-id", "termed")
-    assert stop_mid_run(proc, run / "predictions.jsonl", signal.SIGTERM) == 130
+    assert stop_mid_run(proc, run / "predictions.jsonl", signal.SIGTERM) == 128 + signal.SIGTERM
     manifest = read_json(run / "manifest.json")
     assert manifest["status"] == "interrupted" and "--resume" in manifest["error"]
     assert manifest["finished_at"] is not None

@@ -100,10 +100,11 @@ def test_api_key_is_sent_as_bearer_and_never_written(
     assert "[REDACTED]" in fatal.stderr
     assert "[REDACTED]" in read_json(corpus.results / "revoked" / "manifest.json")["error"]
 
-    # Both runs hold manifest, predictions, scores and metrics (a stopped run is still scored).
+    # Both runs hold manifest, predictions, scores and metrics (a stopped run is still scored),
+    # and the lock file naming the last holder.
     assert (
         assert_key_nowhere(corpus.results, done.stdout, done.stderr, fatal.stdout, fatal.stderr)
-        == 8
+        == 10
     )
     headers = server.request_headers + server_401.request_headers
     assert len(headers) >= 6

@@ -19,17 +19,19 @@ from harness._eval.loop import run_sync
 from harness._eval.manifest import rescored_manifest
 from harness._eval.resume import resumed_request
 from harness._eval.run import Progress, RunOutcome, Silent, gold_notice, load_corpus
-from harness._eval.score import score_run
+from harness._eval.score import check_rescore_loses_nothing, score_run
 from harness._eval.sweep import CellOutcome, CellPlan, plan_cells, run_cells
 from harness.corpus import check_gold, load_documents
 from harness.endpoints.cache import default_cache_dir
 from harness.endpoints.resolve import DEFAULTS, EndpointResolver, with_kind_defaults
 from harness.endpoints.settings import Kind, kind_of, replica_urls
 from harness.errors import UserInputError
+from harness.names import SAFE_NAME_RULE, is_safe_name
 from harness.prompts import default_prompts_dir
 from harness.request import RunRequest
 from harness.runs import RunFolder, SweepSummary
 from harness.runs.folder import new_run_id
+from harness.runs.lock import FolderLock
 from harness.scoring.document import ScoringConfig
 from harness.scoring_names import Assignment, MatcherName
 from harness.sweep import Cell, EndpointSpec, SweepFile
@@ -81,6 +83,7 @@ def _shared(request: RunRequest, spec: EndpointSpec) -> Shared:
         cache_dir=None if cache.no_cache else (cache.cache_dir or default_cache_dir()),
         cache_ttl=cache.cache_ttl,
         retry_failed=evaluation.retry_failed,
+        allow_endpoint_change=evaluation.allow_endpoint_change,
     )
 
 
@@ -105,6 +108,8 @@ async def arun(
     """`run` for a caller that already has an event loop."""
     if request.evaluation.retry_failed and request.evaluation.resume is None:
         raise UserInputError("--retry-failed: only meaningful with --resume RUN")
+    if request.evaluation.allow_endpoint_change and request.evaluation.resume is None:
+        raise UserInputError("--allow-endpoint-change: only meaningful with --resume RUN")
     if request.evaluation.resume is not None:
         request = resumed_request(request)
     evaluation = request.evaluation
@@ -119,6 +124,11 @@ async def arun(
         notice(
             f"embedded model: first {shared.limit} documents, max_tokens {params.max_tokens}, "
             f"repeat_penalty {params.repeat_penalty} (--all for the full corpus)"
+        )
+    if evaluation.run_id is not None and not is_safe_name(evaluation.run_id):
+        raise UserInputError(
+            f"--run-id: {evaluation.run_id!r} is not a safe folder name ({SAFE_NAME_RULE}); "
+            "it names a folder under --results"
         )
     resume = evaluation.resume
     run_id = evaluation.run_id or (resume.name if resume else new_run_id(evaluation.prompt))
@@ -166,10 +176,22 @@ def rescore(
     gold, another threshold, matcher or assignment (None keeps the run's), the manifest
     says so."""
     folder = RunFolder.open(run)
+    with FolderLock(run, "harness rescore"):
+        return _rescore_held(folder, gold, threshold, matcher, assignment)
+
+
+def _rescore_held(
+    folder: RunFolder,
+    gold: Path | None,
+    threshold: float | None,
+    matcher: MatcherName | None,
+    assignment: Assignment | None,
+) -> RunOutcome:
     manifest = folder.read_manifest()
     scoring = manifest.scoring.choosing(threshold, matcher, assignment)
     documents = load_documents(Path(manifest.documents_source))[: manifest.n_documents]
     gold_set = check_gold(gold or Path(manifest.gold_source), documents)
+    check_rescore_loses_nothing(folder, documents, gold_set)
     metrics = score_run(folder, documents, gold_set, scoring)
     manifest = rescored_manifest(manifest, scoring, gold, gold_set)
     folder.write_manifest(manifest)

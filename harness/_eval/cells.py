@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness._eval.config import RunConfig
-from harness._eval.run import Progress, RunOutcome, load_inputs, run_evaluation
+from harness._eval.run import Inputs, Progress, RunOutcome, load_inputs, run_evaluation
 from harness.claims import Document
 from harness.corpus import GoldSet
 from harness.endpoints.resolve import EndpointResolver
 from harness.endpoints.settings import OutputMode
-from harness.runs.folder import to_do
+from harness.runs.folder import RunFolder, to_do
+from harness.runs.lock import FolderLock
 from harness.scoring.document import ScoringConfig
 from harness.sweep import Cell, EndpointSpec
 
@@ -39,6 +40,7 @@ class Shared:
     cache_dir: Path | None
     retry_failed: bool
     cache_ttl: float | None = None  # seconds: older cached answers are requested again
+    allow_endpoint_change: bool = False  # resume against another endpoint or server model
 
 
 @dataclass(frozen=True)
@@ -56,8 +58,18 @@ class CellJob:
 async def run_cell(
     shared: Shared, job: CellJob, resolver: EndpointResolver, progress: Progress
 ) -> RunOutcome:
-    """Run (or resume) one cell; endpoint errors propagate, the run folder records them."""
+    """Run (or resume) one cell; endpoint errors propagate, the run folder records them.
+    The folder is held (`FolderLock`) from deciding what is left to the last write."""
     inputs = load_inputs(job.cell.prompt, shared.prompts_dir, shared.documents, shared.gold_set)
+    if job.resume:
+        RunFolder.open(job.folder)  # not a run folder: say so before creating a lock in it
+    with FolderLock(job.folder, "harness run"):
+        return await _run_held(shared, job, resolver, progress, inputs)
+
+
+async def _run_held(
+    shared: Shared, job: CellJob, resolver: EndpointResolver, progress: Progress, inputs: Inputs
+) -> RunOutcome:
     todo = to_do(job.folder, shared.documents, shared.retry_failed) if job.resume else None
     if todo is None or todo.documents:
         ready = resolver.ready(job.spec, job.server_log, job.where)
@@ -84,5 +96,11 @@ async def run_cell(
     )
     resume = job.folder if job.resume else None
     return await run_evaluation(
-        config, api_key, progress, resume=resume, retry_failed=shared.retry_failed, inputs=inputs
+        config,
+        api_key,
+        progress,
+        resume=resume,
+        retry_failed=shared.retry_failed,
+        inputs=inputs,
+        allow_endpoint_change=shared.allow_endpoint_change,
     )

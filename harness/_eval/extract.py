@@ -104,14 +104,16 @@ def _record(
 
 
 async def extract_document(
-    document: Document, prompt: Prompt, client: ChatClient, reask: int
+    document: Document, prompt: Prompt, client: ChatClient, reask: int, fresh: bool = False
 ) -> PredictionRecord:
+    """One document's record; `fresh`: every request goes to the server (a retried document
+    whose cached answers failed: replaying them would only record the same failure)."""
     base = prompt.render(document).messages()
     messages, attempts = base, []
     result: CallResult | None = None
     for turn in range(1 + reask):
         try:
-            result = await client.complete(messages)
+            result = await client.complete(messages, fresh)
         except CallFailed as exc:
             attempts.append(_attempt(turn, exc, exc.failure))
             record = _record(document, attempts, result, _Verdict(), False)

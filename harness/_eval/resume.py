@@ -31,7 +31,15 @@ from harness.runs import Manifest, RunFolder
 __all__ = ["resumed_request"]
 
 # Not run settings: the key (never recorded) and the cache (decides only what is resent).
-_FREE = {"api_key_env", "api_key_file", "resume", "retry_failed", "results", "all_docs"}
+_FREE = {
+    "api_key_env",
+    "api_key_file",
+    "resume",
+    "retry_failed",
+    "allow_endpoint_change",
+    "results",
+    "all_docs",
+}
 
 
 def _flag(name: str) -> str:
@@ -76,9 +84,16 @@ def _recorded(manifest: Manifest, run: Path) -> RunRequest:
 
 
 def _same(given: Any, recorded: Any) -> bool:
+    if isinstance(given, list) or isinstance(recorded, list):  # base URLs: one, or a pool
+        return _urls(given) == _urls(recorded)
     if isinstance(given, Path) and isinstance(recorded, Path):
         return given.resolve() == recorded.resolve()
     return bool(given == recorded)
+
+
+def _urls(value: Any) -> list[str]:
+    """Base URLs as a sorted list: a pool's order does not change what it is."""
+    return sorted(value) if isinstance(value, list) else [] if value is None else [value]
 
 
 def _conflicts(given: BaseModel, recorded: BaseModel) -> list[str]:
@@ -123,7 +138,10 @@ def resumed_request(request: RunRequest) -> RunRequest:
         }
     )
     evaluation = recorded.evaluation.model_copy(
-        update={"retry_failed": request.evaluation.retry_failed}
+        update={
+            "retry_failed": request.evaluation.retry_failed,
+            "allow_endpoint_change": request.evaluation.allow_endpoint_change,
+        }
     )
     return recorded.model_copy(
         update={"endpoint": endpoint, "evaluation": evaluation, "cache": request.cache}

@@ -20,10 +20,10 @@ from harness.claims import Document
 from harness.corpus import GoldSet, check_gold, documents_hash, load_documents
 from harness.endpoints.cache import open_cache
 from harness.endpoints.client import CallFailed, ChatClient
-from harness.errors import EndpointError, UserInputError
+from harness.errors import EndpointError, TooManyFailures, UserInputError, storage_error
 from harness.prompts import Prompt, load_prompt
 from harness.runs import Manifest, PredictionRecord, RunFolder
-from harness.runs.folder import new_run_id, to_do
+from harness.runs.folder import ToDo, new_run_id, to_do
 from harness.runs.manifest import ProbeRecord
 from harness.scoring.document import DocScore
 from harness.scoring.metrics import Metrics
@@ -63,13 +63,25 @@ class RunOutcome:
     requested: int  # documents asked for in this invocation, whoever answered
     from_cache: int = 0  # of those, answered entirely by the response cache
 
+    def check_failures(self, max_rate: float | None = None) -> None:
+        """Raise `TooManyFailures` when more than `max_rate` of the scored documents failed
+        (None: only when every one did, so a run that produced nothing is never a pass)."""
+        n, failed = self.metrics.n_docs, sum(self.metrics.failures.values())
+        too_many = failed > max_rate * n if max_rate is not None else failed == n > 0
+        if too_many:
+            limit = "" if max_rate is None else f", over --max-failure-rate {max_rate}"
+            raise TooManyFailures(
+                f"{self.folder.path}: {failed} of {n} documents failed{limit} "
+                f"(by class: {', '.join(f'{k} {v}' for k, v in self.metrics.failures.items())})"
+            )
+
     def scores(self) -> list[DocScore]:
         """Per-document scores, read from the run folder (they are not kept in memory)."""
         return self.folder.read_scores()
 
 
 async def _extract_all(
-    todo: list[Document],
+    todo: ToDo,
     prompt: Prompt,
     client: ChatClient,
     reask: int,
@@ -78,7 +90,7 @@ async def _extract_all(
     tally: Tally,
 ) -> None:
     queue: asyncio.Queue[Document] = asyncio.Queue()
-    for doc in todo:
+    for doc in todo.documents:
         queue.put_nowait(doc)
 
     def keep(record: PredictionRecord) -> None:
@@ -90,7 +102,8 @@ async def _extract_all(
         while not queue.empty():
             doc = queue.get_nowait()
             try:
-                record = await extract_document(doc, prompt, client, reask)
+                fresh = doc.id in todo.retried
+                record = await extract_document(doc, prompt, client, reask, fresh)
             except FatalEndpointError as exc:
                 keep(exc.record)
                 raise
@@ -151,20 +164,26 @@ def _inputs(config: RunConfig) -> Inputs:
     return load_inputs(config.prompt, config.prompts_dir, documents, gold)
 
 
+class EndpointChanged(UserInputError):
+    """A resume would mix answers of two endpoints or server models in one run."""
+
+
 def _open_run(
-    config: RunConfig, inputs: Inputs, resume: Path | None, retry_failed: bool
-) -> tuple[RunFolder, Manifest, list[Document]]:
+    config: RunConfig, inputs: Inputs, resume: Path | None, retry_failed: bool, allow_change: bool
+) -> tuple[RunFolder, Manifest, ToDo]:
     """The run folder with its manifest written (the first known point), and the
     documents still to request."""
     if resume is not None:
         folder = RunFolder.open(resume)
         manifest = _check_resumable(folder.read_manifest(), inputs.prompt, inputs.documents, config)
-        todo = to_do(resume, inputs.documents, retry_failed).documents
+        if not allow_change:
+            _check_same_endpoint(manifest, config)
+        todo = to_do(resume, inputs.documents, retry_failed)
     else:
         run_id = config.run_id or new_run_id(inputs.prompt.ref)
         folder = RunFolder.create(config.results_dir, run_id)
         manifest = start_manifest(config, inputs.prompt, run_id, inputs.documents, inputs.gold)
-        todo = list(inputs.documents)
+        todo = ToDo(0, list(inputs.documents))
     folder.write_manifest(manifest)
     return folder, manifest, todo
 
@@ -176,11 +195,13 @@ async def run_evaluation(
     resume: Path | None = None,
     retry_failed: bool = False,
     inputs: Inputs | None = None,
+    allow_endpoint_change: bool = False,
 ) -> RunOutcome:
-    """Evaluate one prompt on one endpoint; the run folder is readable whatever happens."""
+    """Evaluate one prompt on one endpoint; the run folder is readable whatever happens.
+    The caller holds the run folder (`runs.lock.FolderLock`), as `run_cell` does."""
     progress = progress or Silent()
     inputs = inputs or _inputs(config)
-    folder, manifest, todo = _open_run(config, inputs, resume, retry_failed)
+    folder, manifest, todo = _open_run(config, inputs, resume, retry_failed, allow_endpoint_change)
     cache = open_cache(config.cache_dir, config.cache_ttl) if config.cache_dir else None
     client = ChatClient(
         config.endpoint, api_key, config.params, config.output_mode, cache, config.repeat
@@ -188,9 +209,11 @@ async def run_evaluation(
     tally = Tally(manifest.tokens.model_copy())
     status, error, probe = "failed", None, None
     try:
-        if todo and config.output_mode is None:
+        if todo.documents and config.output_mode is None:
             probe = await _probe(client)
-        progress.start(len(inputs.documents), len(inputs.documents) - len(todo))
+            if resume is not None and not allow_endpoint_change:
+                _check_same_server_model(manifest, client.server_model)
+        progress.start(len(inputs.documents), len(inputs.documents) - len(todo.documents))
         await _extract_all(todo, inputs.prompt, client, config.reask, folder, progress, tally)
         status = "completed"
     except FatalEndpointError as exc:
@@ -199,24 +222,32 @@ async def run_evaluation(
     except EndpointError as exc:
         error = str(exc)
         raise
+    except EndpointChanged:  # this invocation is refused: the run folder stays as it was
+        status = "refused"
+        raise
     except (KeyboardInterrupt, asyncio.CancelledError):
         status, error = "interrupted", "interrupted; finish with: harness run --resume RUN"
         raise
+    except OSError as exc:  # full, read-only or broken file system: one line, recorded
+        error = str(storage_error(exc))
+        raise storage_error(exc) from exc
     finally:
         progress.finish()
         await client.close()
-        folder.close()
-        manifest = finish_manifest(
-            manifest, tally, status=status, error=error, probe=probe, cache=cache,
-            client_mode=client.mode, probed_model=client.server_model,
-        )  # fmt: skip
-        folder.write_manifest(manifest)
+        stopped = status != "completed"  # on an error already: cleanup must not replace it
+        folder.close(quiet=stopped)
+        if status != "refused":
+            manifest = finish_manifest(
+                manifest, tally, status=status, error=error, probe=probe, cache=cache,
+                client_mode=client.mode, probed_model=client.server_model,
+            )  # fmt: skip
+            folder.write_manifest(manifest, last_resort=stopped)
         if cache is not None:
             cache.close()
-        if status != "completed":
+        if stopped and status != "refused":
             score_stopped_run(folder, inputs.documents, inputs.gold, config.scoring)
     metrics = score_run(folder, inputs.documents, inputs.gold, config.scoring)
-    return RunOutcome(folder, manifest, metrics, len(todo), tally.from_cache)
+    return RunOutcome(folder, manifest, metrics, len(todo.documents), tally.from_cache)
 
 
 async def _probe(client: ChatClient) -> list[ProbeRecord]:
@@ -246,3 +277,24 @@ def _check_resumable(
     if problems:
         raise UserInputError(f"--resume {manifest.run_id}: " + "; ".join(problems))
     return manifest
+
+
+def _check_same_endpoint(manifest: Manifest, config: RunConfig) -> None:
+    """The endpoint's identity (a local model's GGUF hash, else its URL) must be the run's."""
+    before = manifest.endpoint.identity or manifest.base_url
+    now = config.endpoint.identity or config.endpoint.base_url
+    if before != now:
+        raise EndpointChanged(
+            f"--resume {manifest.run_id}: the endpoint {now!r} is not the run's {before!r} "
+            "(--allow-endpoint-change to mix them in one run)"
+        )
+
+
+def _check_same_server_model(manifest: Manifest, server_model: str | None) -> None:
+    """The model the server reports serving (probed) must be the one the run recorded."""
+    before = manifest.server_model
+    if before is not None and server_model is not None and before != server_model:
+        raise EndpointChanged(
+            f"--resume {manifest.run_id}: the server now serves {server_model!r}, the run "
+            f"was answered by {before!r} (--allow-endpoint-change to mix them in one run)"
+        )

@@ -11,12 +11,13 @@ import numpy as np
 
 from harness.claims import Document, GoldDocument
 from harness.corpus import GoldSet
+from harness.errors import HarnessError, UserInputError
 from harness.runs import PredictionRecord, RunFolder
 from harness.scoring.batch import SCORING_BATCH, BatchScorer, ScoringTask
 from harness.scoring.document import ScoringConfig
 from harness.scoring.metrics import FIELDS, Metrics, aggregate_counts, counts_row
 
-__all__ = ["score_run", "score_stopped_run"]
+__all__ = ["check_rescore_loses_nothing", "score_run", "score_stopped_run"]
 
 
 def score_run(
@@ -61,6 +62,28 @@ def _task(doc: Document, gold: GoldDocument, record: PredictionRecord | None) ->
     return ScoringTask(
         doc.id, doc.text, gold, record.claims or [], failure, record.valid_first_attempt
     )
+
+
+def check_rescore_loses_nothing(
+    folder: RunFolder, documents: list[Document], gold: GoldSet
+) -> None:
+    """Refuse a rescore that would score fewer documents from records than metrics.json did
+    (a prediction line became unreadable since): it would silently replace metrics computed
+    from more data. The error names the first unreadable line and how to get the data back."""
+    try:
+        before = folder.read_metrics().failures.get("not_run", 0)
+    except (HarnessError, OSError, ValueError):
+        return  # no readable metrics: nothing to lose
+    predictions = folder.scan_predictions(warn=False)
+    scored = [doc.id for doc in documents if doc.id in gold.doc_ids]
+    now = sum(doc_id not in predictions.offsets for doc_id in scored)
+    if now > before and predictions.unreadable:
+        raise UserInputError(
+            f"{predictions.unreadable[0]}; rescoring would count {now - before} more "
+            f"document(s) as not_run than {folder.file('metrics.json')} did, so nothing was "
+            "written: repair the line(s), or request those documents again with "
+            "harness run --resume RUN"
+        )
 
 
 def score_stopped_run(

@@ -153,12 +153,15 @@ async def plan_cells(
         resolver = EndpointResolver(stack)
         for cell in cells:
             job = _job(sweep, path, cell)
-            recorded, todo = to_do(job.folder, shared.documents, retry_failed)
+            recorded, todo, retried = to_do(job.folder, shared.documents, retry_failed)
             endpoint = resolver.endpoint(job.spec, where=job.where)
-            messages = [prompts[cell.prompt].render(d).messages() for d in todo]
+            # A retried document is requested afresh, cached or not (`extract_document`).
+            fresh = [d for d in todo if d.id not in retried]
+            messages = [prompts[cell.prompt].render(d).messages() for d in fresh]
             missing, probe_cached = await _to_request(
                 cache, endpoint, cell, messages, shared.output_mode
             )
+            missing += len(retried)
             plans.append(CellPlan(cell, len(shared.documents), recorded, missing, probe_cached))
     cache.close()
     return plans

@@ -205,6 +205,18 @@ evaluation_options = _group(
         "every setting comes from its manifest.json.",
     ),
     click.option("--retry-failed", is_flag=True, help="With --resume, also redo failed documents."),
+    click.option(
+        "--max-failure-rate",
+        type=click.FloatRange(0, 1),
+        default=None,
+        help="Exit 4 when more than this share of the documents failed [default: only when "
+        "all did]; the run is saved either way.",
+    ),
+    click.option(
+        "--allow-endpoint-change",
+        is_flag=True,
+        help="With --resume, accept another endpoint or server model than the run's.",
+    ),
 )
 
 
@@ -231,9 +243,14 @@ def run_command(quiet: bool, **options: Any) -> None:
 
     Prints progress, a summary table with 95% bootstrap intervals, and the run folder
     (manifest.json, predictions.jsonl, scores.jsonl, metrics.json).
+
+    \b
+    Exit codes: 0 ok; 2 usage, input or storage error; 3 the endpoint cannot serve the run;
+    4 every document failed, or more than --max-failure-rate; 130/143 SIGINT/SIGTERM.
     """
     request = RunRequest.from_options(_given(options))
     notice = None if quiet else (lambda line: click.echo(line, err=True))
     outcome = harness.run(request, LiveProgress(quiet), notice)
     print_summary(outcome.manifest, outcome.metrics, str(outcome.folder.path))
     click.echo(f"documents requested in this invocation: {outcome.requested}")
+    outcome.check_failures(request.evaluation.max_failure_rate)

@@ -204,13 +204,15 @@ class ChatClient:
             repeat=self.repeat,
         )
 
-    async def complete(self, messages: list[dict[str, str]]) -> CallResult:
+    async def complete(self, messages: list[dict[str, str]], fresh: bool = False) -> CallResult:
         """One answer, from the settled rung down: a capability error moves only this
-        request to the next rung; none left is fatal (no document would fare better)."""
+        request to the next rung; none left is fatal (no document would fare better).
+        `fresh` asks the server even when the cache holds an answer (`--retry-failed`: the
+        cached one failed), and the new answer replaces it in the cache."""
         start = LADDER.index(self.mode or OutputMode.PROMPT)
         for mode in LADDER[start:]:
             try:
-                result = await self._complete_in(messages, mode)
+                result = await self._complete_in(messages, mode, fresh)
             except ModeUnsupported as exc:
                 refused = exc
                 continue
@@ -218,11 +220,13 @@ class ChatClient:
         failure = Failure.of(FailureClass.REJECTED, str(refused))
         raise CallFailed(failure, 1, 0.0, fatal=True, mode=OutputMode.PROMPT) from refused
 
-    async def _complete_in(self, messages: list[dict[str, str]], mode: OutputMode) -> CallResult:
+    async def _complete_in(
+        self, messages: list[dict[str, str]], mode: OutputMode, fresh: bool
+    ) -> CallResult:
         if self.cache is None:
             return await self._send(messages, mode)
         key = self.cache_key(messages, mode)
-        stored = self.cache.get(key)
+        stored = None if fresh else self.cache.get(key)
         if stored is not None:
             return CallResult.model_validate_json(stored).model_copy(
                 update={

@@ -37,6 +37,7 @@ become wrong evidence without anyone noticing, so a mismatch raises PolnearForma
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
 from collections.abc import Mapping
@@ -174,6 +175,8 @@ def read_polnear(
         if doc_id not in texts:
             raise PolnearFormatError(f"{path}: no text file {doc_id}.txt in {text_dir}")
         anns.setdefault(doc_id, []).append(path)
+    if not texts:
+        raise PolnearLayoutError(f"{text_dir}: no .txt documents (PolNeAR brat layout)")
     if unannotated := sorted(set(texts) - set(anns)):
         raise PolnearFormatError(f"{text_dir}: no .ann file for {', '.join(unannotated)}")
     meta = _read_metadata(src / "metadata.tsv")
@@ -181,8 +184,7 @@ def read_polnear(
     kept: dict[str, PolnearAnnotation] = {}
     others: dict[str, tuple[PolnearAnnotation, ...]] = {}
     for doc_id, text_path in texts.items():
-        with text_path.open(encoding="utf-8", newline="") as fh:  # exact text: offsets count on it
-            text = fh.read()
+        text = _utf8(text_path)  # exact text, no newline translation: offsets count on it
         if not text:
             raise PolnearFormatError(f"{text_path}: empty document")
         row = meta.get(doc_id, {})
@@ -236,11 +238,22 @@ def _read_metadata(path: Path) -> dict[str, dict[str, str]]:
     """Rows of metadata.tsv by filename. QUOTE_NONE, because titles contain quote marks."""
     if not path.is_file():
         return {}
-    with path.open(encoding="utf-8", newline="") as fh:
-        reader = csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
-        if reader.fieldnames is None or "filename" not in reader.fieldnames:
-            raise PolnearFormatError(f"{path}: no 'filename' column")
-        return {row["filename"]: row for row in reader}
+    lines = io.StringIO(_utf8(path), newline="")
+    reader = csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)
+    if reader.fieldnames is None or "filename" not in reader.fieldnames:
+        raise PolnearFormatError(f"{path}: no 'filename' column")
+    return {row["filename"]: row for row in reader}
+
+
+def _utf8(path: Path) -> str:
+    """A file's text exactly as stored; not UTF-8 is one error naming the line."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        fix = "PolNeAR files are UTF-8: convert it (e.g. iconv -t UTF-8)"
+        raise _error(path, line, f"not UTF-8 text (byte {data[exc.start]:#04x}); {fix}") from exc
 
 
 def _value(row: Mapping[str, str | None], key: str) -> str | None:
@@ -253,8 +266,7 @@ def _read_ann(path: Path, text: str, doc_id: str, annotator: str) -> PolnearAnno
     """Parse one .ann file against its document text, verifying each span."""
     spans: dict[str, tuple[str, tuple[Fragment, ...]]] = {}
     events: list[tuple[int, str, list[str]]] = []
-    with path.open(encoding="utf-8", newline="") as fh:
-        lines = fh.read().split("\n")  # not splitlines(): span text may hold U+2028 etc.
+    lines = _utf8(path).split("\n")  # not splitlines(): span text may hold U+2028 etc.
     for no, raw in enumerate(lines, 1):
         line = raw.removesuffix("\r")
         if not line.strip() or line.startswith("#"):  # blank, or a brat annotator note

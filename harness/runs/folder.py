@@ -2,13 +2,14 @@
 
 `predictions.jsonl` gets one line per finished document, flushed to the OS before the
 next (fsynced at most once a second and on close), so a crash of the process loses at most
-the requests in flight, and a power loss at most the last second. Reading tolerates a torn last
-line, and a document recorded twice keeps its last record, so resume never duplicates.
+the requests in flight, and a power loss at most the last second. Reading (`runs.predictions`,
+the one reader) skips and reports a torn or unreadable line, and a document recorded twice
+keeps its last readable record, so resume never duplicates.
 """
 
 from __future__ import annotations
 
-import json
+import contextlib
 import os
 import tempfile
 import time
@@ -24,6 +25,7 @@ from pydantic import BaseModel, ValidationError
 from harness.claims import Document
 from harness.errors import UserInputError, json_path
 from harness.runs.manifest import SCHEMA_VERSION, Manifest
+from harness.runs.predictions import Scan, read_at, scan
 from harness.runs.records import PredictionRecord
 from harness.scoring.document import DocScore
 from harness.scoring.metrics import Metrics
@@ -58,14 +60,17 @@ def write_atomic(path: Path, text: str) -> None:
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o644)  # mkstemp makes 0600; run folders are meant to be shared
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.filename is None:
+            exc.filename = str(path)  # the error names the file the user knows
         raise
 
 
 class ToDo(NamedTuple):
     recorded: int  # documents of the corpus with a record
     documents: list[Document]  # still to request
+    retried: frozenset[str] = frozenset()  # of those, the ones whose record failed
 
 
 def to_do(run_dir: Path, documents: list[Document], retry_failed: bool = False) -> ToDo:
@@ -74,13 +79,14 @@ def to_do(run_dir: Path, documents: list[Document], retry_failed: bool = False) 
     folder = RunFolder(run_dir)
     if not folder.has_manifest():
         return ToDo(0, list(documents))
-    done = folder.read_predictions()
+    done = folder.read_predictions(warn=False)  # scoring reports unreadable lines
     todo = [
         d
         for d in documents
         if d.id not in done or (retry_failed and done[d.id].failure is not None)
     ]
-    return ToDo(sum(d.id in done for d in documents), todo)
+    retried = frozenset(d.id for d in todo if d.id in done)
+    return ToDo(sum(d.id in done for d in documents), todo, retried)
 
 
 class RunFolder:
@@ -120,11 +126,17 @@ class RunFolder:
     def write_model(self, name: str, model: BaseModel) -> None:
         write_atomic(self.path / name, model.model_dump_json(indent=2) + "\n")
 
-    def write_manifest(self, manifest: Manifest) -> None:
+    def write_manifest(self, manifest: Manifest, last_resort: bool = False) -> None:
         """Always in the current format: a manifest read as an older version is typed
-        like a current one, so it is written back as one."""
+        like a current one, so it is written back as one. `last_resort` (a run stopping
+        on an error) never raises: see `_write_manifest_in_place`."""
         current = manifest.model_copy(update={"schema_version": SCHEMA_VERSION})
-        self.write_model(MANIFEST, current)
+        try:
+            self.write_model(MANIFEST, current)
+        except OSError:
+            if not last_resort:
+                raise
+            self._write_manifest_in_place(current)
 
     def read_manifest(self) -> Manifest:
         path = self.path / MANIFEST
@@ -138,6 +150,13 @@ class RunFolder:
             raise UserInputError(f"{path}: unreadable manifest: {where}{first['msg']}") from exc
 
     def append_prediction(self, record: PredictionRecord) -> None:
+        try:
+            self._append(record)
+        except OSError as exc:
+            exc.filename = exc.filename or str(self.path / PREDICTIONS)
+            raise
+
+    def _append(self, record: PredictionRecord) -> None:
         if self._predictions is None:
             self._repair_torn_tail()
             self._predictions = (self.path / PREDICTIONS).open("a", encoding="utf-8")
@@ -160,23 +179,38 @@ class RunFolder:
             with path.open("r+b") as handle:
                 handle.truncate(data.rfind(b"\n") + 1)
 
-    def close(self) -> None:
-        if self._predictions is not None:
-            self._predictions.flush()
-            os.fsync(self._predictions.fileno())
-            self._predictions.close()
-            self._predictions = None
+    def close(self, quiet: bool = False) -> None:
+        """Flush and sync predictions; the file is closed even when that fails (full disk).
+        `quiet`: a run stopping on an error already, so a failure here is not raised."""
+        handle, self._predictions = self._predictions, None
+        if handle is None:
+            return
+        try:
+            handle.flush()
+            os.fsync(handle.fileno())
+        except OSError as exc:
+            exc.filename = exc.filename or str(self.path / PREDICTIONS)
+            if not quiet:
+                raise
+        finally:
+            with contextlib.suppress(OSError):
+                handle.close()
 
-    def read_predictions(self) -> dict[str, PredictionRecord]:
-        """Last record per document; a torn final line is skipped."""
-        records: dict[str, PredictionRecord] = {}
-        for line in _lines(self.path / PREDICTIONS):
-            try:
-                record = PredictionRecord.model_validate_json(line)
-            except ValidationError:
-                continue
-            records[record.doc_id] = record
-        return records
+    def _write_manifest_in_place(self, manifest: Manifest) -> None:
+        """Over the old manifest, not atomically: a full disk has no room for a second
+        copy, but the old file's blocks fit the new text. Best effort: the run's error is
+        being reported already."""
+        data = manifest.model_dump_json(indent=2).encode() + b"\n"
+        with contextlib.suppress(OSError), (self.path / MANIFEST).open("r+b") as handle:
+            handle.write(data)
+            handle.truncate()
+
+    def read_predictions(self, warn: bool = True) -> dict[str, PredictionRecord]:
+        """The counting record of each document (`runs.predictions`: the last readable one)."""
+        return self.scan_predictions(keep_records=True, warn=warn).records
+
+    def scan_predictions(self, keep_records: bool = False, warn: bool = True) -> Scan:
+        return scan(self.path / PREDICTIONS, keep_records, warn)
 
     def write_scores(self, scores: list[DocScore]) -> None:
         with self.scores_writer() as write:
@@ -203,32 +237,26 @@ class RunFolder:
             raise
 
     def index_predictions(self) -> dict[str, int]:
-        """Byte offset of each document's last complete record: a large run reads back only
+        """Byte offset of each document's counting record: a large run reads back only
         the records a scoring batch needs, never every raw response at once."""
-        index: dict[str, int] = {}
-        path = self.path / PREDICTIONS
-        if not path.exists():
-            return index
-        with path.open("rb") as handle:
-            offset = 0
-            for line in handle:
-                if line.endswith(b"\n"):
-                    doc_id = _doc_id_of(line)
-                    if doc_id is not None:
-                        index[doc_id] = offset
-                offset += len(line)
-        return index
+        return self.scan_predictions().offsets
 
-    def read_prediction_at(self, offset: int) -> PredictionRecord | None:
-        with (self.path / PREDICTIONS).open("rb") as handle:
-            handle.seek(offset)
-            try:
-                return PredictionRecord.model_validate_json(handle.readline())
-            except ValidationError:
-                return None
+    def read_prediction_at(self, offset: int) -> PredictionRecord:
+        return read_at(self.path / PREDICTIONS, offset)
 
     def read_scores(self) -> list[DocScore]:
-        return [DocScore.model_validate_json(line) for line in _lines(self.path / SCORES)]
+        """Every score; a torn or garbage file is one error naming the line and the fix
+        (scores are computed, so `rescore` writes them again from the predictions)."""
+        path, scores = self.path / SCORES, []
+        try:
+            for line_no, line in enumerate(_lines(path), start=1):
+                try:
+                    scores.append(DocScore.model_validate_json(line))
+                except ValidationError as exc:
+                    raise self._recompute(f"{path}:{line_no}", exc) from exc
+        except OSError as exc:
+            raise self._recompute(str(path), exc) from exc
+        return scores
 
     def write_metrics(self, metrics: Metrics) -> None:
         self.write_model(METRICS, metrics)
@@ -237,17 +265,20 @@ class RunFolder:
         path = self.path / METRICS
         if not path.exists():
             raise UserInputError(f"{path}: the run has no metrics yet (did it finish?)")
-        return Metrics.model_validate_json(path.read_text(encoding="utf-8"))
+        try:
+            return Metrics.model_validate_json(path.read_text(encoding="utf-8", errors="replace"))
+        except (OSError, ValidationError) as exc:
+            raise self._recompute(str(path), exc) from exc
 
-
-def _doc_id_of(line: bytes) -> str | None:
-    """The doc_id of a JSON line without parsing the whole record (it is the first key)."""
-    try:
-        start = line.index(b'"doc_id":') + len(b'"doc_id":')
-        value = json.JSONDecoder().raw_decode(line[start:].decode("utf-8").lstrip())[0]
-    except (ValueError, UnicodeDecodeError):
-        return None
-    return value if isinstance(value, str) else None
+    def _recompute(self, where: str, exc: OSError | ValidationError) -> UserInputError:
+        """Scores and metrics are computed from predictions.jsonl: the fix is a rescore."""
+        if isinstance(exc, OSError):
+            reason = exc.strerror or type(exc).__name__
+        else:
+            reason = exc.errors()[0]["msg"]
+        return UserInputError(
+            f"{where}: unreadable ({reason}); compute it again with: harness rescore {self.path}"
+        )
 
 
 def _lines(path: Path) -> Iterator[str]:
