@@ -169,7 +169,7 @@ def test_resume_takes_every_setting_from_the_manifest(
     chosen = ["--temperature", "0.3", "--max-tokens", "777", "--threshold", "0.6"]
     chosen += ["--limit", "30", "--reask", "0"]
     proc = run_cli.popen("run", *setup.args, *chosen, "--run-id", "chosen")
-    assert stop_mid_run(proc, run / "predictions.jsonl", signal.SIGTERM) == 130
+    assert stop_mid_run(proc, run / "predictions.jsonl", signal.SIGTERM) == 143
     manifest_before = (run / "manifest.json").read_text()
     predictions_before = (run / "predictions.jsonl").read_bytes()
     done = {r["doc_id"] for r in read_jsonl(run / "predictions.jsonl")}
