@@ -119,10 +119,13 @@ def resumed_request(request: RunRequest) -> RunRequest:
     assert run is not None
     manifest = RunFolder.open(run).read_manifest()
     recorded = _recorded(manifest, run)
+    # Another URL is judged by the engine's endpoint check (refused unless
+    # --allow-endpoint-change), which compares identities, so it is not refused here.
     conflicts = [
         line
         for group in ("endpoint", "sampling", "corpus", "evaluation")
         for line in _conflicts(getattr(request, group), getattr(recorded, group))
+        if not line.startswith(("--base-url ", "--pool-name "))
     ]
     if request.corpus.all_docs and not _has_all(manifest):
         conflicts.append(f"--all but the run recorded its first {manifest.n_documents} documents")
@@ -131,12 +134,14 @@ def resumed_request(request: RunRequest) -> RunRequest:
         raise UserInputError(
             f"--resume {run}: " + "; ".join(conflicts) + f" (settings come from {where})"
         )
-    endpoint = recorded.endpoint.model_copy(
-        update={
-            "api_key_env": request.endpoint.api_key_env,
-            "api_key_file": request.endpoint.api_key_file,
-        }
-    )
+    given = request.endpoint
+    update: dict[str, Any] = {
+        "api_key_env": given.api_key_env,
+        "api_key_file": given.api_key_file,
+    }
+    moved = ("base_url", "pool_name")
+    update |= {n: getattr(given, n) for n in moved if n in given.model_fields_set}
+    endpoint = recorded.endpoint.model_copy(update=update)
     evaluation = recorded.evaluation.model_copy(
         update={
             "retry_failed": request.evaluation.retry_failed,
