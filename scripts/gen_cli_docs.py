@@ -1,6 +1,6 @@
 """Write docs/cli.md from the CLI's own --help texts, so the reference never drifts.
 
-Run ``python scripts/gen_cli_docs.py > docs/cli.md``; ``tests/test_cli_surface.py``
+Run ``python scripts/gen_cli_docs.py > docs/cli.md``; ``tests/cli/test_surface.py``
 fails while the committed file differs from what this prints.
 """
 

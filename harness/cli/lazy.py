@@ -3,7 +3,7 @@
 `harness --help` used to import every command module, and with them pydantic models, jinja2,
 rich and the endpoint settings: 0.4 s on an idle machine for a screen of text. The group below
 knows each command's module and the first sentence of its help, so listing commands imports nothing;
-`tests/test_cli_lazy.py` checks that the listed help is what the command itself would say and that
+`tests/cli/test_lazy.py` checks that the listed help is what the command itself would say and that
 every entry resolves, so the table cannot drift from the commands.
 """
 

@@ -34,7 +34,7 @@ def _holder(folder: Path) -> subprocess.Popen[str]:
         [sys.executable, "-c", HOLD, str(folder)],
         stdout=subprocess.PIPE,
         text=True,
-        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
     )
     assert proc.stdout is not None and proc.stdout.readline() == "held\n"
     return proc
