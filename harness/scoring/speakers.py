@@ -14,7 +14,13 @@ from functools import lru_cache
 
 from harness.scoring.text import normalise
 
-__all__ = ["cue_matches", "normalise_speaker", "speaker_matches", "via_matches"]
+__all__ = [
+    "cue_matches",
+    "is_organisation_name",
+    "normalise_speaker",
+    "speaker_matches",
+    "via_matches",
+]
 
 _TITLES = frozenset(
     [
@@ -148,6 +154,12 @@ def normalise_speaker(name: str) -> str:
     while len(words) > 1 and words[0] in _TITLES and any(w not in _TITLES for w in words[1:]):
         words.pop(0)
     return " ".join(words)
+
+
+def is_organisation_name(name: str) -> bool:
+    """Does the name end in an organisation's head noun ("Justice Department")?"""
+    words = _words(normalise(name))
+    return bool(words) and words[-1] in _ORGANISATION_HEADS
 
 
 def _names_match(predicted: str, gold: str) -> bool:
