@@ -43,7 +43,7 @@ def render_error(tmp_path: Path, system: str = "sys", user: str = "u") -> UserIn
 
 
 def test_shipped_prompts_are_listed() -> None:
-    assert {"extract@v1", "extract@v2"} <= set(list_prompts(PROMPTS))
+    assert {"extract@v1", "extract@v2", "extract@v3"} <= set(list_prompts(PROMPTS))
 
 
 @pytest.mark.parametrize("ref", ["extract@v1", "extract@v2"])
@@ -60,6 +60,19 @@ def test_shipped_prompts_render_a_seed_document(ref: str) -> None:
     assert rendered.messages()[1]["content"] == rendered.user
 
 
+def test_v3_fences_its_example_and_the_article_and_leaves_the_schema_to_decoding() -> None:
+    (seed,) = [d for d in load_documents(REPO / "seeds") if d.id == SEED]
+    user = load_prompt("extract@v3", PROMPTS).render(seed).user
+    example = user.index("=== FORMAT EXAMPLE (do not copy) ===")
+    article = user.index("=== ARTICLE: ")
+    assert example < user.index("=== END OF FORMAT EXAMPLE ===") < article
+    assert seed.text.strip() in user[article:]
+    assert user.rstrip().endswith("never of the example.")  # the instruction comes last
+    assert '"properties"' not in user  # no schema text: the request schema constrains
+    for doc in load_documents(REPO / "seeds"):  # the example's topic and names are foreign
+        assert "chess" not in doc.text.lower() and "Varga" not in doc.text, doc.id
+
+
 def test_v2_renders_the_title_when_present() -> None:
     rendered = load_prompt("extract@v2", PROMPTS).render(DOC)
     assert 'Article ("Bridge"):' in rendered.user
@@ -71,7 +84,7 @@ def test_bare_name_loads_the_highest_version(tmp_path: Path) -> None:
     for version in ("v2", "v10"):
         shutil.copytree(PROMPTS / "extract" / "v1", tmp_path / "extract" / version)
     assert load_prompt("extract", tmp_path).version == "v10"  # numeric, not "v2" > "v10"
-    assert load_prompt("extract", PROMPTS).version == "v2"
+    assert load_prompt("extract", PROMPTS).version == "v3"
 
 
 # --- sandbox and strict variables ----------------------------------------------------------
