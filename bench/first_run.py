@@ -19,13 +19,15 @@ Configurations:
   v3        extract@v3 as its prompt.yaml says: caps + evidence enum of the document
   lead-3    the baseline: no server, no tokens
 
-Example copying: a claim counts as copied when its statement or evidence shares a token F1
-of at least 0.6 with a statement or evidence of the prompt's own worked example.
+Copying: a claim counts as copied from the prompt when its statement or evidence shares a
+token F1 of at least 0.6 with a sentence (or JSON string) of the rendered prompt outside
+the article: a worked example's claims, or the instructions themselves.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import tempfile
 import time
@@ -40,7 +42,7 @@ from _synth import REPO, load_avg, write_json
 from harness.baselines import resolve_baseline
 from harness.claims import Claim, Document, GoldDocument
 from harness.corpus import load_documents, load_gold
-from harness.prompts import load_prompt
+from harness.prompts import Prompt, load_prompt
 from harness.schemas.request import (
     Grounding,
     RequestCaps,
@@ -52,20 +54,6 @@ from harness.scoring.matching import token_f1
 from harness.scoring.text import tokens
 from harness.validation import validate_response
 
-EXAMPLES = {  # the worked example's statements and evidence, per prompt version
-    "v2": [
-        "The bridge will reopen in May.",
-        "Officials said the bridge will reopen in May.",
-        "The bridge was closed in 2019.",
-        "The bridge works are on schedule.",
-        '"We are on schedule," Mayor Ana Ruiz told reporters.',
-    ],
-    "v3": [
-        "The chess club moved its spring tournament to Friday.",
-        "The hall for the chess tournament was double-booked.",
-        '"The hall was double-booked," organiser Ilse Varga said.',
-    ],
-}
 CONFIGS = {  # name -> (prompt, use the prompt's caps, grounding)
     "v2": ("extract@v2", False, Grounding.NONE),
     "v3-caps": ("extract@v3", True, Grounding.NONE),
@@ -74,11 +62,18 @@ CONFIGS = {  # name -> (prompt, use the prompt's caps, grounding)
 METRICS = ("claim_precision", "claim_recall", "claim_f1", "attributed_f1", "grounding_rate")
 
 
-def _copied(claim: Claim, version: str) -> bool:
+def _prompt_sentences(prompt: Prompt, document: Document) -> list[tuple[str, ...]]:
+    """Token tuples of every sentence of the rendered prompt outside the article."""
+    rendered = prompt.render(document)
+    text = f"{rendered.system}\n{rendered.user}".replace(document.text.strip(), " ")
+    pieces = (p for line in text.splitlines() for p in re.split(r"(?<=[.!?])\s+|\"\s*,\s*\"", line))
+    return [t for t in (tuple(tokens(p)) for p in pieces) if len(t) >= 4]
+
+
+def _copied(claim: Claim, prompt_sentences: list[tuple[str, ...]]) -> bool:
+    """Statement or evidence shares token F1 >= 0.6 with a sentence of the prompt itself."""
     mine = [tuple(tokens(claim.statement)), tuple(tokens(claim.evidence))]
-    return any(
-        token_f1(a, tuple(tokens(b))) >= 0.6 for a in mine for b in EXAMPLES.get(version, [])
-    )
+    return any(token_f1(a, b) >= 0.6 for a in mine for b in prompt_sentences)
 
 
 def _run_model(
@@ -123,7 +118,7 @@ def _run_model(
                 "prompt_tokens": reply.prompt_tokens,
                 "completion_tokens": reply.completion_tokens,
                 "n_claims": len(claims),
-                "copied": sum(_copied(c, ref[-2:]) for c in claims),
+                "copied": sum(_copied(c, _prompt_sentences(prompt, doc)) for c in claims),
                 "outside_enum": sum(
                     c.evidence not in enum.get("enum", [c.evidence]) for c in claims
                 ),

@@ -60,17 +60,14 @@ def test_shipped_prompts_render_a_seed_document(ref: str) -> None:
     assert rendered.messages()[1]["content"] == rendered.user
 
 
-def test_v3_fences_its_example_and_the_article_and_leaves_the_schema_to_decoding() -> None:
+def test_v3_has_no_example_to_copy_and_fences_the_article_last() -> None:
     (seed,) = [d for d in load_documents(REPO / "seeds") if d.id == SEED]
     user = load_prompt("extract@v3", PROMPTS).render(seed).user
-    example = user.index("=== FORMAT EXAMPLE (do not copy) ===")
     article = user.index("=== ARTICLE: ")
-    assert example < user.index("=== END OF FORMAT EXAMPLE ===") < article
-    assert seed.text.strip() in user[article:]
-    assert user.rstrip().endswith("never of the example.")  # the instruction comes last
+    assert seed.text.strip() in user[article : user.index("=== END OF ARTICLE ===")]
+    assert user.rstrip().endswith("Every evidence must be a sentence of the ARTICLE.")
     assert '"properties"' not in user  # no schema text: the request schema constrains
-    for doc in load_documents(REPO / "seeds"):  # the example's topic and names are foreign
-        assert "chess" not in doc.text.lower() and "Varga" not in doc.text, doc.id
+    assert '"statement": "' not in user  # no worked example a small model could copy
 
 
 def test_v2_renders_the_title_when_present() -> None:
