@@ -21,7 +21,7 @@ Configurations:
 
 Copying: a claim counts as copied from the prompt when its statement or evidence shares a
 token F1 of at least 0.6 with a sentence (or JSON string) of the rendered prompt outside
-the article: a worked example's claims, or the instructions themselves.
+the article and its title: a worked example's claims, or the instructions themselves.
 """
 
 from __future__ import annotations
@@ -66,6 +66,8 @@ def _prompt_sentences(prompt: Prompt, document: Document) -> list[tuple[str, ...
     """Token tuples of every sentence of the rendered prompt outside the article."""
     rendered = prompt.render(document)
     text = f"{rendered.system}\n{rendered.user}".replace(document.text.strip(), " ")
+    if document.title:  # the title is the article's text too, not the prompt's
+        text = text.replace(document.title, " ")
     pieces = (p for line in text.splitlines() for p in re.split(r"(?<=[.!?])\s+|\"\s*,\s*\"", line))
     return [t for t in (tuple(tokens(p)) for p in pieces) if len(t) >= 4]
 
