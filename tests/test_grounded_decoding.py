@@ -20,7 +20,12 @@ from harness.claims import Document
 from harness.corpus import load_documents
 from harness.endpoints.local import LocalServer, default_model_path
 from harness.prompts import load_prompt
-from harness.schemas.request import Grounding, RequestCaps, document_request_schema
+from harness.schemas.request import (
+    CappedField,
+    Grounding,
+    RequestCaps,
+    document_request_schema,
+)
 from harness.validation import validate_response
 
 pytestmark = [
@@ -55,16 +60,17 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 def _ask(base_url: str, document: Document) -> tuple[list[str], list[str]]:
     """The evidence returned for `document` and the enum it was constrained to."""
-    schema = document_request_schema(
-        document.text, RequestCaps(max_claims=2, max_via=0), Grounding.SENTENCES
-    ).schema
+    # Caps keep a 135M model from talking until max_tokens in a free-text field.
+    lengths = {CappedField.STATEMENT: 120, CappedField.SPEAKER: 30, CappedField.CUE: 20}
+    caps = RequestCaps(max_claims=2, max_via=0, max_length=lengths)
+    schema = document_request_schema(document.text, caps, Grounding.SENTENCES).schema
     schema["properties"]["claims"]["minItems"] = 1  # at least one evidence to check
     messages = load_prompt("extract@v3", REPO / "prompts").render(document).messages()
     body: dict[str, Any] = {
         "model": "local",
         "messages": messages,
         "temperature": 0.0,
-        "max_tokens": 400,
+        "max_tokens": 700,
         "response_format": {"type": "json_object", "schema": schema},
     }
     request = urllib.request.Request(
