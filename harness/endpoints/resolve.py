@@ -142,5 +142,6 @@ class EndpointResolver:
             server=f"llama-cpp-python {server.version}",
             n_ctx=server.n_ctx,
             log=server.log_path.name,
+            options=" ".join(server.options),
         )
         return ReadyEndpoint(self.endpoint(spec, server.base_url, where), None, info)

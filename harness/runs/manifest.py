@@ -61,6 +61,7 @@ class LocalModel(_Part):
     server: str
     n_ctx: int
     log: str
+    options: str = ""  # extra server options ("--logits_all False"); "" in older manifests
 
 
 class CacheStats(_Part):
