@@ -49,7 +49,9 @@ class ParamGrid(BaseModel):
 class EndpointSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     base_url: str | None = Field(None, description="OpenAI-compatible URL; null for local models")
-    model: str = Field(min_length=1, description="model name, or 'local' / 'local:/path.gguf'")
+    model: str = Field(
+        min_length=1, description="model name, or 'local' / 'local:/path.gguf' / 'baseline:NAME'"
+    )
     api_key_env: str = Field("OPENAI_API_KEY", description="environment variable with the key")
     api_key_file: Path | None = Field(None, description="file holding the key (instead)")
     concurrency: Positive | None = None
@@ -67,8 +69,12 @@ class EndpointSpec(BaseModel):
     params: ParamGrid = Field(ParamGrid(), description="overrides the sweep's params")
 
     @property
+    def kind(self) -> Kind:
+        return kind_of(self.model)
+
+    @property
     def local(self) -> bool:
-        return kind_of(self.model) is Kind.LOCAL
+        return self.kind is Kind.LOCAL
 
 
 class Override(BaseModel):

@@ -37,11 +37,17 @@ def _spec(request: RunRequest) -> EndpointSpec:
     model = options.model or ("local" if options.base_url is None else None)
     if model is None:
         raise UserInputError("--model: required with --base-url (the model name to request)")
-    local = kind_of(model) is Kind.LOCAL
-    if not local and options.base_url is None:
+    kind = kind_of(model)
+    if kind.takes_url and options.base_url is None:
         raise UserInputError(f"--base-url: required for --model {model!r} (or set OPENAI_BASE_URL)")
+    if not kind.takes_url and options.base_url is not None:  # never silently ignored
+        what = "runs in-process" if kind is Kind.BASELINE else "is the embedded server"
+        raise UserInputError(
+            f"--base-url: not used with --model {model} ({what}); drop --base-url, or pass "
+            "the name of the model served at that URL as --model"
+        )
     return EndpointSpec(
-        base_url=None if local else options.base_url,
+        base_url=options.base_url,
         model=model,
         **options.model_dump(exclude={"model", "base_url"}),
     )

@@ -8,18 +8,21 @@ was written, so `rescore` and `resume` go through exactly the same code as a fre
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from harness._eval.baseline import baseline_extractor
 from harness._eval.config import RunConfig
 from harness._eval.extract import FatalEndpointError, extract_document
 from harness._eval.manifest import Tally, finish_manifest, start_manifest
 from harness._eval.score import score_run, score_stopped_run
 from harness.claims import Document
 from harness.corpus import GoldSet, check_gold, documents_hash, load_documents
-from harness.endpoints.cache import open_cache
+from harness.endpoints.cache import ResponseCache, open_cache
 from harness.endpoints.client import CallFailed, ChatClient
+from harness.endpoints.settings import Kind, kind_of
 from harness.errors import EndpointError, UserInputError
 from harness.prompts import Prompt, load_prompt
 from harness.runs import Manifest, PredictionRecord, RunFolder
@@ -67,11 +70,13 @@ class RunOutcome:
         return self.folder.read_scores()
 
 
+Extract = Callable[[Document], Awaitable[PredictionRecord]]
+
+
 async def _extract_all(
     todo: list[Document],
-    prompt: Prompt,
-    client: ChatClient,
-    reask: int,
+    extract: Extract,
+    concurrency: int,
     folder: RunFolder,
     progress: Progress,
     tally: Tally,
@@ -89,13 +94,13 @@ async def _extract_all(
         while not queue.empty():
             doc = queue.get_nowait()
             try:
-                record = await extract_document(doc, prompt, client, reask)
+                record = await extract(doc)
             except FatalEndpointError as exc:
                 keep(exc.record)
                 raise
             keep(record)
 
-    workers = [asyncio.create_task(worker()) for _ in range(client.endpoint.concurrency)]
+    workers = [asyncio.create_task(worker()) for _ in range(concurrency)]
     try:
         await asyncio.gather(*workers)
     finally:
@@ -149,6 +154,42 @@ def _open_run(
     return folder, manifest, todo
 
 
+@dataclass
+class _Answerer:
+    """What answers the documents: a chat client (with its cache), or a baseline called
+    in-process, which has nothing to probe, cache or close."""
+
+    extract: Extract
+    concurrency: int
+    client: ChatClient | None = None
+    cache: ResponseCache | None = None
+
+    @classmethod
+    def of(cls, config: RunConfig, api_key: str | None, inputs: Inputs) -> _Answerer:
+        if kind_of(config.endpoint.model) is Kind.BASELINE:
+            return cls(baseline_extractor(config.endpoint.model, inputs.documents, inputs.gold), 1)
+        cache = open_cache(config.cache_dir) if config.cache_dir else None
+        client = ChatClient(
+            config.endpoint, api_key, config.params, config.output_mode, cache, config.repeat
+        )
+
+        def extract(doc: Document) -> Awaitable[PredictionRecord]:
+            return extract_document(doc, inputs.prompt, client, config.reask)
+
+        return cls(extract, config.endpoint.concurrency, client, cache)
+
+    async def probe(self, config: RunConfig, todo: list[Document]) -> list[ProbeRecord] | None:
+        if self.client is None or not todo or config.output_mode is not None:
+            return None
+        return await _probe(self.client)
+
+    async def close(self) -> None:
+        if self.client is not None:
+            await self.client.close()
+        if self.cache is not None:
+            self.cache.close()
+
+
 async def run_evaluation(
     config: RunConfig,
     api_key: str | None,
@@ -160,18 +201,19 @@ async def run_evaluation(
     """Evaluate one prompt on one endpoint; the run folder is readable whatever happens."""
     progress = progress or Silent()
     inputs = inputs or _inputs(config)
-    folder, manifest, todo = _open_run(config, inputs, resume, retry_failed)
-    cache = open_cache(config.cache_dir) if config.cache_dir else None
-    client = ChatClient(
-        config.endpoint, api_key, config.params, config.output_mode, cache, config.repeat
-    )
+    answerer = _Answerer.of(config, api_key, inputs)  # a baseline checks its gold here
+    try:
+        folder, manifest, todo = _open_run(config, inputs, resume, retry_failed)
+    except BaseException:
+        await answerer.close()
+        raise
     tally = Tally(manifest.tokens.model_copy())
     status, error, probe = "failed", None, None
+    client = answerer.client
     try:
-        if todo and config.output_mode is None:
-            probe = await _probe(client)
+        probe = await answerer.probe(config, todo)
         progress.start(len(inputs.documents), len(inputs.documents) - len(todo))
-        await _extract_all(todo, inputs.prompt, client, config.reask, folder, progress, tally)
+        await _extract_all(todo, answerer.extract, answerer.concurrency, folder, progress, tally)
         status = "completed"
     except FatalEndpointError as exc:
         error = f"{config.endpoint.base_url}: the endpoint rejected the run: {exc}"
@@ -184,15 +226,14 @@ async def run_evaluation(
         raise
     finally:
         progress.finish()
-        await client.close()
         folder.close()
         manifest = finish_manifest(
-            manifest, tally, status=status, error=error, probe=probe, cache=cache,
-            client_mode=client.mode, probed_model=client.server_model,
+            manifest, tally, status=status, error=error, probe=probe, cache=answerer.cache,
+            client_mode=client.mode if client else None,
+            probed_model=client.server_model if client else None,
         )  # fmt: skip
+        await answerer.close()
         folder.write_manifest(manifest)
-        if cache is not None:
-            cache.close()
         if status != "completed":
             score_stopped_run(folder, inputs.documents, inputs.gold, config.scoring)
     metrics = score_run(folder, inputs.documents, inputs.gold, config.scoring)

@@ -19,11 +19,12 @@ from dataclasses import dataclass
 from harness.baselines.lead import lead_claims
 from harness.baselines.quotes import quote_claims
 from harness.claims import Claim, Document, Extraction, GoldDocument
+from harness.endpoints.settings import BASELINE_PREFIX, Kind, kind_of
 from harness.errors import UserInputError
 
 __all__ = ["BASELINE_NAMES", "Baseline", "is_baseline", "resolve_baseline"]
 
-PREFIX = "baseline:"
+PREFIX = BASELINE_PREFIX
 BASELINE_NAMES = ("lead-N", "quotes", "gold")
 _LEAD = re.compile(r"^lead-([1-9][0-9]{0,2})$")
 
@@ -56,7 +57,7 @@ def _gold(document: Document, gold: GoldDocument | None) -> Extraction:
 
 
 def is_baseline(model: str) -> bool:
-    return model.startswith(PREFIX)
+    return kind_of(model) is Kind.BASELINE
 
 
 def resolve_baseline(model: str) -> Baseline:

@@ -11,12 +11,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from click.core import ParameterSource
 
 import harness
 from harness.cli.display import LiveProgress, print_summary
 from harness.cli.options import cache_options
 from harness.endpoints.local import DEFAULT_CONTEXT
-from harness.endpoints.settings import HttpClient, OutputMode
+from harness.endpoints.settings import HttpClient, OutputMode, kind_of
 from harness.request import RunRequest
 
 __all__ = ["run_command"]
@@ -40,7 +41,8 @@ endpoint_options = _group(
         "--model",
         default=None,
         help="Model name sent to the endpoint; 'local' (the default without --base-url) "
-        "serves the embedded SmolLM2-135M; 'local:/path/model.gguf' serves any GGUF.",
+        "serves the embedded SmolLM2-135M; 'local:/path/model.gguf' serves any GGUF; "
+        "'baseline:lead-3' (lead-N, quotes, gold) runs a rule with no model.",
     ),
     click.option(
         "--base-url",
@@ -210,6 +212,10 @@ def run_command(quiet: bool, **options: Any) -> None:
     Prints progress, a summary table with 95% bootstrap intervals, and the run folder
     (manifest.json, predictions.jsonl, scores.jsonl, metrics.json).
     """
+    source = click.get_current_context().get_parameter_source("base_url")
+    model = options["model"]
+    if source is ParameterSource.ENVIRONMENT and model and not kind_of(model).takes_url:
+        options["base_url"] = None  # OPENAI_BASE_URL is a default, not a request for this model
     request = RunRequest.from_options(options)
     notice = None if quiet else (lambda line: click.echo(line, err=True))
     outcome = harness.run(request, LiveProgress(quiet), notice)
