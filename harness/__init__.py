@@ -34,6 +34,7 @@ _EXPORTS = {
     "CacheOptions": "harness.request",
     "run": "harness._eval.api",
     "run_sweep": "harness._eval.api",
+    "run_baseline_beside": "harness._eval.api",
     "plan_sweep": "harness._eval.api",
     "rescore": "harness._eval.api",
     "load_sweep": "harness._eval.expand",
@@ -102,6 +103,7 @@ __all__ = [
     "regressions",
     "rescore",
     "run",
+    "run_baseline_beside",
     "run_evaluation",
     "run_sweep",
     "runs_to_compare",
@@ -110,7 +112,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from harness._eval.api import plan_sweep, rescore, run, run_sweep
+    from harness._eval.api import plan_sweep, rescore, run, run_baseline_beside, run_sweep
     from harness._eval.config import RunConfig
     from harness._eval.expand import expand_cells, load_sweep
     from harness._eval.run import RunOutcome, evaluate, run_evaluation, score_run

@@ -7,10 +7,12 @@ No server is started and nothing is listened to: a baseline run that tried HTTP 
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
 
+from harness.fakes import GoldAnswerer, Script, ScriptedServer
 from tests.conftest import HARNESS, REPO, Corpus, RunCli, cli_env, read_json, read_jsonl
 
 
@@ -124,3 +126,19 @@ def test_a_sweep_endpoint_can_be_a_baseline(corpus: Corpus, tmp_path: Path) -> N
     )  # fmt: skip
     assert bad.returncode == 2
     assert "$.endpoints.lead.base_url: must be null" in bad.stderr
+
+
+def test_run_with_baseline_prints_both_side_by_side_and_what_it_means(
+    corpus: Corpus, run_cli: RunCli, scripted_server: Callable[[Script], ScriptedServer]
+) -> None:
+    server = scripted_server(GoldAnswerer(corpus.documents, corpus.gold_docs))
+    done = run_cli.run_against(server.base_url, "m", "--baseline", "lead-3", "--limit", "2")
+    assert done.returncode == 0, done.stderr
+    beside = corpus.results / "m-lead-3"
+    assert read_json(beside / "manifest.json")["n_documents"] == 2  # the model's documents
+    assert "beside baseline:lead-3 on the same 2 documents" in done.stdout
+    assert "B - A" in done.stdout
+    assert "than taking the first 3 sentences" in " ".join(done.stdout.split())
+    again = run_cli.run_against(server.base_url, "m2", "--baseline", "lead-0")
+    assert again.returncode == 2 and "--baseline lead-0: unknown baseline" in again.stderr
+    assert not (corpus.results / "m2").exists()  # refused before the model run

@@ -20,15 +20,15 @@ from harness._eval.sweep import CellOutcome, CellPlan, plan_cells, run_cells
 from harness.corpus import check_gold, load_documents
 from harness.endpoints.cache import default_cache_dir
 from harness.endpoints.resolve import DEFAULTS, EndpointResolver, with_kind_defaults
-from harness.endpoints.settings import Kind, kind_of
+from harness.endpoints.settings import BASELINE_PREFIX, Kind, kind_of
 from harness.errors import UserInputError
-from harness.request import RunRequest
+from harness.request import EndpointOptions, RunRequest
 from harness.runs import RunFolder, SweepSummary
 from harness.runs.folder import new_run_id
 from harness.scoring.document import ScoringConfig
 from harness.sweep import Cell, EndpointSpec, SweepFile
 
-__all__ = ["plan_sweep", "rescore", "run", "run_sweep"]
+__all__ = ["plan_sweep", "rescore", "run", "run_baseline_beside", "run_sweep"]
 
 
 def _spec(request: RunRequest) -> EndpointSpec:
@@ -105,6 +105,26 @@ def run(
             return await run_cell(shared, job, EndpointResolver(stack), progress or Silent())
 
     return asyncio.run(one())
+
+
+def run_baseline_beside(request: RunRequest, outcome: RunOutcome, name: str) -> RunOutcome:
+    """Baseline `name` (`lead-3`) on exactly the documents `outcome` scored, into the run
+    folder `<run id>-<name>` beside it; a folder already there is resumed (a finished one
+    is only rescored), never overwritten."""
+    model = BASELINE_PREFIX + name.removeprefix(BASELINE_PREFIX)
+    folder = outcome.folder.path.parent / f"{outcome.folder.path.name}-{model.split(':')[1]}"
+    resume = folder if (folder / "manifest.json").exists() else None
+    corpus = request.corpus.model_copy(
+        update={"limit": outcome.manifest.n_documents, "all_docs": False}
+    )
+    evaluation = request.evaluation.model_copy(
+        update={"run_id": folder.name, "resume": resume, "retry_failed": False}
+    )
+    base = RunRequest(
+        endpoint=EndpointOptions(model=model), corpus=corpus, evaluation=evaluation,
+        cache=request.cache,
+    )  # fmt: skip
+    return run(base)
 
 
 def run_sweep(

@@ -38,6 +38,7 @@ class Baseline:
     name: str
     needs_gold: bool
     predict: Predict
+    description: str  # what the rule does, in words a reader of a results table knows
 
     def __call__(self, document: Document, gold: GoldDocument | None) -> Extraction:
         if self.needs_gold and gold is None:
@@ -60,18 +61,28 @@ def is_baseline(model: str) -> bool:
     return kind_of(model) is Kind.BASELINE
 
 
-def resolve_baseline(model: str) -> Baseline:
+def resolve_baseline(model: str, flag: str = "--model") -> Baseline:
     """`baseline:lead-3` (or just `lead-3`) -> the Baseline; an unknown name is a user error."""
     name = model.removeprefix(PREFIX)
     lead = _LEAD.match(name)
     if lead is not None:
         n = int(lead.group(1))
-        return Baseline(name, False, lambda doc, _gold: Extraction(claims=lead_claims(doc, n)))
+        return Baseline(
+            name,
+            False,
+            lambda doc, _gold: Extraction(claims=lead_claims(doc, n)),
+            f"taking the first {n} sentence{'s' if n > 1 else ''}",
+        )
     if name == "quotes":
-        return Baseline(name, False, lambda doc, _gold: Extraction(claims=quote_claims(doc)))
+        return Baseline(
+            name,
+            False,
+            lambda doc, _gold: Extraction(claims=quote_claims(doc)),
+            "taking quoted spans with the nearest say-verb's subject",
+        )
     if name == "gold":
-        return Baseline(name, True, _gold)
+        return Baseline(name, True, _gold, "copying the gold claims")
     raise UserInputError(
-        f"--model {model}: unknown baseline {name!r} "
+        f"{flag} {model}: unknown baseline {name!r} "
         f"(known: {', '.join(PREFIX + b for b in BASELINE_NAMES)}; lead-N takes N from 1 to 999)"
     )

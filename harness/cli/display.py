@@ -16,11 +16,14 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+import harness
+
 if TYPE_CHECKING:  # harness.runs loads numpy: not for `harness --help`
+    from harness import RunOutcome, RunRequest
     from harness.runs import Manifest, PredictionRecord, TokenTotals
     from harness.scoring.metrics import Metrics
 
-__all__ = ["LiveProgress", "print_summary"]
+__all__ = ["LiveProgress", "print_beside_baseline", "print_summary"]
 
 
 class LiveProgress:
@@ -108,3 +111,24 @@ def _transport(tokens: TokenTotals) -> str:
     if tokens.cached:
         parts.append(f"{tokens.cached} served from cache")
     return ", ".join(parts)
+
+
+def print_beside_baseline(request: RunRequest, outcome: RunOutcome, name: str) -> None:
+    """The baseline on the same documents, the paired comparison (B = the model, A = the
+    baseline) and one sentence on what it means."""
+    from harness.baselines import resolve_baseline
+    from harness.render.summaries import baseline_verdict, comparison_table
+
+    rule = resolve_baseline(name)
+    base = harness.run_baseline_beside(request, outcome, name)
+    comparison = harness.compare_runs(base.folder, [outcome.folder])
+    (pair,) = comparison.pairs
+    console = Console()
+    console.print(
+        f"\nbeside baseline:{rule.name} on the same {comparison.n_docs} documents "
+        f"(run folder {base.folder.path}); paired bootstrap {comparison.resamples} resamples, "
+        f"{100 * (1 - comparison.alpha):g}% CI"
+    )
+    console.print(comparison_table(pair, comparison.alpha).to_rich(title_justify="left"))
+    model = "the embedded model" if outcome.manifest.model == "local" else outcome.manifest.model
+    console.print(baseline_verdict(pair, model, rule.description, f"baseline:{rule.name}"))

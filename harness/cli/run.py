@@ -14,7 +14,7 @@ import click
 from click.core import ParameterSource
 
 import harness
-from harness.cli.display import LiveProgress, print_summary
+from harness.cli.display import LiveProgress, print_beside_baseline, print_summary
 from harness.cli.options import cache_options
 from harness.endpoints.local import DEFAULT_CONTEXT
 from harness.endpoints.settings import HttpClient, OutputMode, kind_of
@@ -205,8 +205,15 @@ evaluation_options = _group(
 @corpus_options
 @sampling_options
 @cache_options
+@click.option(
+    "--baseline",
+    metavar="NAME",
+    default=None,
+    help="Then run baseline NAME (lead-N, quotes, gold) on the same documents, into "
+    "RUN-NAME, and print the paired comparison with one line on what it means.",
+)
 @click.option("--quiet", is_flag=True, help="No progress output.")
-def run_command(quiet: bool, **options: Any) -> None:
+def run_command(quiet: bool, baseline: str | None, **options: Any) -> None:
     """Extract claims with a prompt and model, score them against gold, save the run.
 
     Prints progress, a summary table with 95% bootstrap intervals, and the run folder
@@ -217,7 +224,13 @@ def run_command(quiet: bool, **options: Any) -> None:
     if source is ParameterSource.ENVIRONMENT and model and not kind_of(model).takes_url:
         options["base_url"] = None  # OPENAI_BASE_URL is a default, not a request for this model
     request = RunRequest.from_options(options)
+    if baseline is not None:  # an unknown name fails before the model is started
+        from harness.baselines import resolve_baseline
+
+        resolve_baseline(baseline, "--baseline")
     notice = None if quiet else (lambda line: click.echo(line, err=True))
     outcome = harness.run(request, LiveProgress(quiet), notice)
     print_summary(outcome.manifest, outcome.metrics, str(outcome.folder.path))
     click.echo(f"documents requested in this invocation: {outcome.requested}")
+    if baseline is not None:
+        print_beside_baseline(request, outcome, baseline)
