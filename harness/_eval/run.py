@@ -18,6 +18,7 @@ from harness._eval.config import RunConfig
 from harness._eval.extract import FatalEndpointError, extract_document
 from harness._eval.manifest import Tally, finish_manifest, start_manifest
 from harness._eval.score import score_run, score_stopped_run
+from harness._eval.shape import RequestShape, request_shape
 from harness.claims import Document
 from harness.corpus import GoldSet, check_gold, documents_hash, load_documents
 from harness.endpoints.cache import ResponseCache, open_cache
@@ -137,7 +138,11 @@ def _inputs(config: RunConfig) -> Inputs:
 
 
 def _open_run(
-    config: RunConfig, inputs: Inputs, resume: Path | None, retry_failed: bool
+    config: RunConfig,
+    inputs: Inputs,
+    resume: Path | None,
+    retry_failed: bool,
+    shape: RequestShape | None,
 ) -> tuple[RunFolder, Manifest, list[Document]]:
     """The run folder with its manifest written (the first known point), and the
     documents still to request."""
@@ -149,6 +154,9 @@ def _open_run(
         run_id = config.run_id or new_run_id(inputs.prompt.ref)
         folder = RunFolder.create(config.results_dir, run_id)
         manifest = start_manifest(config, inputs.prompt, run_id, inputs.documents, inputs.gold)
+        if shape is not None:
+            update = {"request_caps": shape.caps, "grounding": shape.grounding}
+            manifest = manifest.model_copy(update=update)
         todo = list(inputs.documents)
     folder.write_manifest(manifest)
     return folder, manifest, todo
@@ -165,7 +173,9 @@ class _Answerer:
     cache: ResponseCache | None = None
 
     @classmethod
-    def of(cls, config: RunConfig, api_key: str | None, inputs: Inputs) -> _Answerer:
+    def of(
+        cls, config: RunConfig, api_key: str | None, inputs: Inputs, shape: RequestShape | None
+    ) -> _Answerer:
         if kind_of(config.endpoint.model) is Kind.BASELINE:
             return cls(baseline_extractor(config.endpoint.model, inputs.documents, inputs.gold), 1)
         cache = open_cache(config.cache_dir) if config.cache_dir else None
@@ -174,7 +184,7 @@ class _Answerer:
         )
 
         def extract(doc: Document) -> Awaitable[PredictionRecord]:
-            return extract_document(doc, inputs.prompt, client, config.reask)
+            return extract_document(doc, inputs.prompt, client, config.reask, shape)
 
         return cls(extract, config.endpoint.concurrency, client, cache)
 
@@ -201,9 +211,11 @@ async def run_evaluation(
     """Evaluate one prompt on one endpoint; the run folder is readable whatever happens."""
     progress = progress or Silent()
     inputs = inputs or _inputs(config)
-    answerer = _Answerer.of(config, api_key, inputs)  # a baseline checks its gold here
+    baseline = kind_of(config.endpoint.model) is Kind.BASELINE
+    shape = None if baseline else request_shape(inputs.prompt.meta, inputs.documents, inputs.gold)
+    answerer = _Answerer.of(config, api_key, inputs, shape)  # a baseline checks its gold here
     try:
-        folder, manifest, todo = _open_run(config, inputs, resume, retry_failed)
+        folder, manifest, todo = _open_run(config, inputs, resume, retry_failed, shape)
     except BaseException:
         await answerer.close()
         raise

@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from harness.endpoints.settings import Endpoint, SamplingParams
+from harness.schemas.request import Grounding, RequestCaps
 from harness.scoring.document import ScoringConfig
 
 __all__ = [
@@ -102,6 +103,8 @@ class Manifest(_Part):
     params: SamplingParams
     output_mode: str | None = None
     output_mode_probe: list[ProbeRecord] = Field(default_factory=list)
+    request_caps: RequestCaps | None = None  # the caps sent (prompt.yaml request_caps)
+    grounding: Grounding | None = None  # the prompt's grounding option; None: not asked
     reask: int
     repeat: int = 0
     cache: CacheStats | None = None
