@@ -142,3 +142,21 @@ def test_run_with_baseline_prints_both_side_by_side_and_what_it_means(
     again = run_cli.run_against(server.base_url, "m2", "--baseline", "lead-0")
     assert again.returncode == 2 and "--baseline lead-0: unknown baseline" in again.stderr
     assert not (corpus.results / "m2").exists()  # refused before the model run
+
+
+def test_progress_lines_show_tokens_per_second_and_the_running_claim_f1(
+    corpus: Corpus, run_cli: RunCli, scripted_server: Callable[[Script], ScriptedServer]
+) -> None:
+    server = scripted_server(GoldAnswerer(corpus.documents, corpus.gold_docs, "wrong_speakers"))
+    argv = run_cli.argv("run", "--base-url", server.base_url, "--model", "m", "--run-id", "p")
+    argv.remove("--quiet")
+    done = subprocess.run(
+        argv, cwd=run_cli.cwd, env=cli_env(), capture_output=True, text=True, timeout=120,
+        check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.startswith("[")]
+    assert len(lines) == len(corpus.documents)
+    assert all("tokens/s)" in line and "claim F1 so far " in line for line in lines)
+    final = read_json(corpus.results / "p" / "metrics.json")["metrics"]["claim_f1"]["value"]
+    assert lines[-1].endswith(f"claim F1 so far {final:.3f}")  # the run's own number

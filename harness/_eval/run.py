@@ -17,6 +17,7 @@ from harness._eval.baseline import baseline_extractor
 from harness._eval.config import RunConfig
 from harness._eval.extract import FatalEndpointError, extract_document
 from harness._eval.manifest import Tally, finish_manifest, start_manifest
+from harness._eval.running import RunningScore
 from harness._eval.score import score_run, score_stopped_run
 from harness._eval.shape import RequestShape, request_shape
 from harness.claims import Document
@@ -46,16 +47,23 @@ __all__ = [
 
 
 class Progress(Protocol):
+    """A display of a run's progress; `wants_scores` asks for the running claim F1 (each
+    document scored as it lands, at a small cost per document)."""
+
+    wants_scores: bool
+
     def start(self, total: int, already_done: int) -> None: ...
-    def advance(self, record: PredictionRecord) -> None: ...
+    def advance(self, record: PredictionRecord, claim_f1: float | None = None) -> None: ...
     def finish(self) -> None: ...
 
 
 class Silent:
     """No progress output."""
 
+    wants_scores = False
+
     def start(self, total: int, already_done: int) -> None: ...
-    def advance(self, record: PredictionRecord) -> None: ...
+    def advance(self, record: PredictionRecord, claim_f1: float | None = None) -> None: ...
     def finish(self) -> None: ...
 
 
@@ -81,6 +89,7 @@ async def _extract_all(
     folder: RunFolder,
     progress: Progress,
     tally: Tally,
+    running: RunningScore | None = None,
 ) -> None:
     queue: asyncio.Queue[Document] = asyncio.Queue()
     for doc in todo:
@@ -89,7 +98,7 @@ async def _extract_all(
     def keep(record: PredictionRecord) -> None:
         folder.append_prediction(record)
         tally.add(record)
-        progress.advance(record)
+        progress.advance(record, running.add(record) if running is not None else None)
 
     async def worker() -> None:
         while not queue.empty():
@@ -225,7 +234,11 @@ async def run_evaluation(
     try:
         probe = await answerer.probe(config, todo)
         progress.start(len(inputs.documents), len(inputs.documents) - len(todo))
-        await _extract_all(todo, answerer.extract, answerer.concurrency, folder, progress, tally)
+        running = RunningScore(inputs.documents, inputs.gold, config.scoring)
+        await _extract_all(
+            todo, answerer.extract, answerer.concurrency, folder, progress, tally,
+            running if progress.wants_scores else None,
+        )  # fmt: skip
         status = "completed"
     except FatalEndpointError as exc:
         error = f"{config.endpoint.base_url}: the endpoint rejected the run: {exc}"

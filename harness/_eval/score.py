@@ -16,7 +16,7 @@ from harness.scoring.batch import SCORING_BATCH, BatchScorer, ScoringTask
 from harness.scoring.document import ScoringConfig
 from harness.scoring.metrics import FIELDS, Metrics, aggregate_counts, counts_row
 
-__all__ = ["score_run", "score_stopped_run"]
+__all__ = ["score_run", "score_stopped_run", "scoring_task"]
 
 
 def score_run(
@@ -42,7 +42,7 @@ def score_run(
             tasks = []
             for doc in batch:
                 record = folder.read_prediction_at(offsets[doc.id]) if doc.id in offsets else None
-                tasks.append(_task(doc, batch_gold[doc.id], record))
+                tasks.append(scoring_task(doc, batch_gold[doc.id], record))
             for score in scorer.score(tasks):
                 write(score)
                 rows.append(counts_row(score))
@@ -54,7 +54,7 @@ def score_run(
     return metrics
 
 
-def _task(doc: Document, gold: GoldDocument, record: PredictionRecord | None) -> ScoringTask:
+def scoring_task(doc: Document, gold: GoldDocument, record: PredictionRecord | None) -> ScoringTask:
     if record is None:  # never requested, or lost with the requests in flight at a crash
         return ScoringTask(doc.id, doc.text, gold, [], "not_run", False)
     failure = str(record.failure.kind) if record.failure else None

@@ -34,17 +34,23 @@ class LiveProgress:
         self.quiet = quiet
         self.live = self.console.is_terminal and not quiet
         self.failures: dict[str, int] = {}
+        self.wants_scores = not quiet
         self.tokens = 0
         self.done = 0
         self.total = 0
         self.started = time.perf_counter()
+        self.claim_f1: float | None = None
         self._bar: Progress | None = None
         self._task: TaskID | None = None
 
     def _status(self) -> str:
         elapsed = max(time.perf_counter() - self.started, 1e-9)
         failed = ", ".join(f"{k} {v}" for k, v in sorted(self.failures.items())) or "none"
-        return f"failures: {failed} | {self.tokens} tokens | {self.done / elapsed:.2f} docs/s"
+        f1 = "-" if self.claim_f1 is None else f"{self.claim_f1:.3f}"
+        return (
+            f"failures: {failed} | {self.tokens} tokens | {self.done / elapsed:.2f} docs/s"
+            f" | claim F1 so far {f1}"
+        )
 
     def start(self, total: int, already_done: int) -> None:
         self.total, self.done, self.started = total, already_done, time.perf_counter()
@@ -63,8 +69,9 @@ class LiveProgress:
         elif not self.quiet and already_done:
             print(f"resuming: {already_done}/{total} documents already done", file=sys.stderr)
 
-    def advance(self, record: PredictionRecord) -> None:
+    def advance(self, record: PredictionRecord, claim_f1: float | None = None) -> None:
         self.done += 1
+        self.claim_f1 = claim_f1 if claim_f1 is not None else self.claim_f1
         self.tokens += record.prompt_tokens + record.completion_tokens
         if record.failure:
             self.failures[record.failure.kind] = self.failures.get(record.failure.kind, 0) + 1
@@ -78,7 +85,7 @@ class LiveProgress:
             )
             print(
                 f"[{self.done}/{self.total}] {record.doc_id}: {outcome} "
-                f"({record.latency_s:.1f}s) | {self._status()}",
+                f"({record.latency_s:.1f}s{_speed(record)}) | {self._status()}",
                 file=sys.stderr,
                 flush=True,
             )
@@ -103,6 +110,14 @@ def print_summary(manifest: Manifest, metrics: Metrics, folder: str) -> None:
         f"{manifest.duration_s or 0:.1f} s"
     )
     console.print(f"run folder: {folder}")
+
+
+def _speed(record: PredictionRecord) -> str:
+    """Generated tokens per second of this document's requests (none for a baseline or a
+    cached answer)."""
+    if not record.completion_tokens or record.latency_s <= 0:
+        return ""
+    return f", {record.completion_tokens / record.latency_s:.1f} tokens/s"
 
 
 def _transport(tokens: TokenTotals) -> str:
