@@ -83,7 +83,9 @@ def test_a_manifest_written_before_versions_still_reads(tmp_path: Path) -> None:
     folder.write_manifest(manifest)  # written back in the current format
     written = read_json(folder.path / "manifest.json")
     assert written["schema_version"] == SCHEMA_VERSION
-    assert set(written) - {"schema_version"} == set(read_json(LEGACY)), "the keys stay flat"
+    added = {"schema_version", "request_caps", "grounding"}  # optional keys of issue 14
+    assert set(written) - added == set(read_json(LEGACY)), "the keys stay flat"
+    assert written["request_caps"] is None and written["grounding"] is None
     assert folder.read_manifest() == manifest.model_copy(update={"schema_version": 2})
 
 
