@@ -8,18 +8,23 @@ was written, so `rescore` and `resume` go through exactly the same code as a fre
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from harness._eval.baseline import baseline_extractor
 from harness._eval.config import RunConfig
 from harness._eval.extract import FatalEndpointError, extract_document
 from harness._eval.manifest import Tally, finish_manifest, start_manifest
+from harness._eval.running import RunningScore
 from harness._eval.score import score_run, score_stopped_run
+from harness._eval.shape import RequestShape, request_shape
 from harness.claims import Document
 from harness.corpus import GoldSet, check_gold, documents_hash, load_documents
-from harness.endpoints.cache import open_cache
+from harness.endpoints.cache import ResponseCache, open_cache
 from harness.endpoints.client import CallFailed, ChatClient
+from harness.endpoints.settings import Kind, kind_of
 from harness.errors import EndpointError, TooManyFailures, UserInputError, storage_error
 from harness.prompts import Prompt, load_prompt
 from harness.runs import Manifest, PredictionRecord, RunFolder
@@ -42,16 +47,23 @@ __all__ = [
 
 
 class Progress(Protocol):
+    """A display of a run's progress; `wants_scores` asks for the running claim F1 (each
+    document scored as it lands, at a small cost per document)."""
+
+    wants_scores: bool
+
     def start(self, total: int, already_done: int) -> None: ...
-    def advance(self, record: PredictionRecord) -> None: ...
+    def advance(self, record: PredictionRecord, claim_f1: float | None = None) -> None: ...
     def finish(self) -> None: ...
 
 
 class Silent:
     """No progress output."""
 
+    wants_scores = False
+
     def start(self, total: int, already_done: int) -> None: ...
-    def advance(self, record: PredictionRecord) -> None: ...
+    def advance(self, record: PredictionRecord, claim_f1: float | None = None) -> None: ...
     def finish(self) -> None: ...
 
 
@@ -80,14 +92,18 @@ class RunOutcome:
         return self.folder.read_scores()
 
 
+# One document's record; the flag asks the server afresh (a retried document).
+Extract = Callable[[Document, bool], Awaitable[PredictionRecord]]
+
+
 async def _extract_all(
     todo: ToDo,
-    prompt: Prompt,
-    client: ChatClient,
-    reask: int,
+    extract: Extract,
+    concurrency: int,
     folder: RunFolder,
     progress: Progress,
     tally: Tally,
+    running: RunningScore | None = None,
 ) -> None:
     queue: asyncio.Queue[Document] = asyncio.Queue()
     for doc in todo.documents:
@@ -96,20 +112,19 @@ async def _extract_all(
     def keep(record: PredictionRecord) -> None:
         folder.append_prediction(record)
         tally.add(record)
-        progress.advance(record)
+        progress.advance(record, running.add(record) if running is not None else None)
 
     async def worker() -> None:
         while not queue.empty():
             doc = queue.get_nowait()
             try:
-                fresh = doc.id in todo.retried
-                record = await extract_document(doc, prompt, client, reask, fresh)
+                record = await extract(doc, doc.id in todo.retried)
             except FatalEndpointError as exc:
                 keep(exc.record)
                 raise
             keep(record)
 
-    workers = [asyncio.create_task(worker()) for _ in range(client.capacity)]
+    workers = [asyncio.create_task(worker()) for _ in range(concurrency)]
     try:
         await asyncio.gather(*workers)
     finally:
@@ -169,7 +184,12 @@ class EndpointChanged(UserInputError):
 
 
 def _open_run(
-    config: RunConfig, inputs: Inputs, resume: Path | None, retry_failed: bool, allow_change: bool
+    config: RunConfig,
+    inputs: Inputs,
+    resume: Path | None,
+    retry_failed: bool,
+    allow_change: bool,
+    shape: RequestShape | None,
 ) -> tuple[RunFolder, Manifest, ToDo]:
     """The run folder with its manifest written (the first known point), and the
     documents still to request."""
@@ -183,9 +203,55 @@ def _open_run(
         run_id = config.run_id or new_run_id(inputs.prompt.ref)
         folder = RunFolder.create(config.results_dir, run_id)
         manifest = start_manifest(config, inputs.prompt, run_id, inputs.documents, inputs.gold)
+        if shape is not None:
+            update = {"request_caps": shape.caps, "grounding": shape.grounding}
+            manifest = manifest.model_copy(update=update)
         todo = ToDo(0, list(inputs.documents))
     folder.write_manifest(manifest)
     return folder, manifest, todo
+
+
+@dataclass
+class _Answerer:
+    """What answers the documents: a chat client (with its cache), or a baseline called
+    in-process, which has nothing to probe, cache or close."""
+
+    extract: Extract
+    concurrency: int
+    client: ChatClient | None = None
+    cache: ResponseCache | None = None
+
+    @classmethod
+    def of(
+        cls, config: RunConfig, api_key: str | None, inputs: Inputs, shape: RequestShape | None
+    ) -> _Answerer:
+        if kind_of(config.endpoint.model) is Kind.BASELINE:
+            predict = baseline_extractor(config.endpoint.model, inputs.documents, inputs.gold)
+
+            def baseline(doc: Document, fresh: bool) -> Awaitable[PredictionRecord]:
+                return predict(doc)  # nothing cached: every answer is fresh
+
+            return cls(baseline, 1)
+        cache = open_cache(config.cache_dir, config.cache_ttl) if config.cache_dir else None
+        client = ChatClient(
+            config.endpoint, api_key, config.params, config.output_mode, cache, config.repeat
+        )
+
+        def extract(doc: Document, fresh: bool) -> Awaitable[PredictionRecord]:
+            return extract_document(doc, inputs.prompt, client, config.reask, shape, fresh)
+
+        return cls(extract, client.capacity, client, cache)
+
+    async def probe(self, config: RunConfig, todo: ToDo) -> list[ProbeRecord] | None:
+        if self.client is None or not todo.documents or config.output_mode is not None:
+            return None
+        return await _probe(self.client)
+
+    async def close(self) -> None:
+        if self.client is not None:
+            await self.client.close()
+        if self.cache is not None:
+            self.cache.close()
 
 
 async def run_evaluation(
@@ -201,20 +267,29 @@ async def run_evaluation(
     The caller holds the run folder (`runs.lock.FolderLock`), as `run_cell` does."""
     progress = progress or Silent()
     inputs = inputs or _inputs(config)
-    folder, manifest, todo = _open_run(config, inputs, resume, retry_failed, allow_endpoint_change)
-    cache = open_cache(config.cache_dir, config.cache_ttl) if config.cache_dir else None
-    client = ChatClient(
-        config.endpoint, api_key, config.params, config.output_mode, cache, config.repeat
-    )
+    baseline = kind_of(config.endpoint.model) is Kind.BASELINE
+    shape = None if baseline else request_shape(inputs.prompt.meta, inputs.documents, inputs.gold)
+    answerer = _Answerer.of(config, api_key, inputs, shape)  # a baseline checks its gold here
+    try:
+        folder, manifest, todo = _open_run(
+            config, inputs, resume, retry_failed, allow_endpoint_change, shape
+        )
+    except BaseException:
+        await answerer.close()
+        raise
     tally = Tally(manifest.tokens.model_copy())
     status, error, probe = "failed", None, None
+    client = answerer.client
     try:
-        if todo.documents and config.output_mode is None:
-            probe = await _probe(client)
-            if resume is not None and not allow_endpoint_change:
-                _check_same_server_model(manifest, client.server_model)
+        probe = await answerer.probe(config, todo)
+        if probe is not None and resume is not None and not allow_endpoint_change:
+            _check_same_server_model(manifest, client.server_model if client else None)
         progress.start(len(inputs.documents), len(inputs.documents) - len(todo.documents))
-        await _extract_all(todo, inputs.prompt, client, config.reask, folder, progress, tally)
+        running = RunningScore(inputs.documents, inputs.gold, config.scoring)
+        await _extract_all(
+            todo, answerer.extract, answerer.concurrency, folder, progress, tally,
+            running if progress.wants_scores else None,
+        )  # fmt: skip
         status = "completed"
     except FatalEndpointError as exc:
         error = f"{config.endpoint.base_url}: the endpoint rejected the run: {exc}"
@@ -233,17 +308,16 @@ async def run_evaluation(
         raise storage_error(exc) from exc
     finally:
         progress.finish()
-        await client.close()
         stopped = status != "completed"  # on an error already: cleanup must not replace it
         folder.close(quiet=stopped)
         if status != "refused":
             manifest = finish_manifest(
-                manifest, tally, status=status, error=error, probe=probe, cache=cache,
-                client_mode=client.mode, probed_model=client.server_model,
+                manifest, tally, status=status, error=error, probe=probe, cache=answerer.cache,
+                client_mode=client.mode if client else None,
+                probed_model=client.server_model if client else None,
             )  # fmt: skip
             folder.write_manifest(manifest, last_resort=stopped)
-        if cache is not None:
-            cache.close()
+        await answerer.close()
         if stopped and status != "refused":
             score_stopped_run(folder, inputs.documents, inputs.gold, config.scoring)
     metrics = score_run(folder, inputs.documents, inputs.gold, config.scoring)

@@ -35,6 +35,7 @@ from harness.endpoints.retry import (
 from harness.endpoints.settings import LADDER, Endpoint, HttpClient, OutputMode, SamplingParams
 from harness.failures import Failure, FailureClass
 from harness.schemas import strict_extraction_schema
+from harness.schemas.request import JsonSchema, RequestSchema
 from harness.secrets import redact
 
 __all__ = [
@@ -49,7 +50,7 @@ __all__ = [
 ]
 
 
-_NOT_CACHED = {"mode", "replica"}
+_NOT_CACHED = {"mode", "replica", "grounded", "schema_note"}
 
 
 class CallFailed(Exception):
@@ -127,9 +128,14 @@ class ChatClient:
         await self._pool.close()
 
     def _request(
-        self, messages: list[dict[str, str]], mode: OutputMode, max_tokens: int | None = None
+        self,
+        messages: list[dict[str, str]],
+        mode: OutputMode,
+        max_tokens: int | None = None,
+        schema: JsonSchema | None = None,
     ) -> dict[str, Any]:
-        """The JSON body of one chat-completion request, exactly as sent."""
+        """The JSON body of one chat-completion request, exactly as sent (`schema`: the
+        document's request schema; None for the full strict one)."""
         p = self.params
         body: dict[str, Any] = {
             "model": self.endpoint.model,
@@ -140,7 +146,7 @@ class ChatClient:
         for name in ("top_p", "seed", "frequency_penalty", "presence_penalty", "repeat_penalty"):
             if getattr(p, name) is not None:
                 body[name] = getattr(p, name)
-        schema = _request_schema()
+        schema = _request_schema() if schema is None else schema
         if mode is OutputMode.JSON_SCHEMA:
             body["response_format"] = {
                 "type": "json_schema",
@@ -190,8 +196,11 @@ class ChatClient:
             )
         return step, server_model
 
-    def cache_key(self, messages: list[dict[str, str]], mode: OutputMode) -> CacheKey:
-        """Everything that can change the answer to these messages on this endpoint."""
+    def cache_key(
+        self, messages: list[dict[str, str]], mode: OutputMode, schema: JsonSchema | None = None
+    ) -> CacheKey:
+        """Everything that can change the answer to these messages on this endpoint,
+        including the hash of the request schema actually sent."""
         return CacheKey.build(
             "response",
             base_url=self._identity,
@@ -199,33 +208,66 @@ class ChatClient:
             server_model=self.server_model,
             messages=messages,
             mode=str(mode),
-            schema_sha256=None if mode is OutputMode.PROMPT else _schema_sha256(),
+            schema_sha256=None if mode is OutputMode.PROMPT else _schema_sha256(schema),
             params=self.params.model_dump(),
             repeat=self.repeat,
         )
 
-    async def complete(self, messages: list[dict[str, str]], fresh: bool = False) -> CallResult:
+    async def complete(
+        self,
+        messages: list[dict[str, str]],
+        shaped: RequestSchema | None = None,
+        fresh: bool = False,
+    ) -> CallResult:
         """One answer, from the settled rung down: a capability error moves only this
         request to the next rung; none left is fatal (no document would fare better).
-        `fresh` asks the server even when the cache holds an answer (`--retry-failed`: the
-        cached one failed), and the new answer replaces it in the cache."""
+        `shaped` is the document's request schema (caps, evidence enum), if the prompt asks
+        for one. `fresh` asks the server even when the cache holds an answer
+        (`--retry-failed`: the cached one failed), and the new answer replaces it in the cache."""
         start = LADDER.index(self.mode or OutputMode.PROMPT)
         for mode in LADDER[start:]:
             try:
-                result = await self._complete_in(messages, mode, fresh)
+                return await self._complete_shaped(messages, mode, shaped, fresh)
             except ModeUnsupported as exc:
                 refused = exc
-                continue
-            return result.model_copy(update={"mode": mode})
         failure = Failure.of(FailureClass.REJECTED, str(refused))
         raise CallFailed(failure, 1, 0.0, fatal=True, mode=OutputMode.PROMPT) from refused
 
+    async def _complete_shaped(
+        self,
+        messages: list[dict[str, str]],
+        mode: OutputMode,
+        shaped: RequestSchema | None,
+        fresh: bool,
+    ) -> CallResult:
+        """One rung: the document's request schema first; if the endpoint refuses it, the
+        full strict schema on the same rung (the step down the record notes) before the
+        caller moves to the next rung."""
+        note = None
+        if shaped is not None and mode is OutputMode.PROMPT:
+            note = "prompt mode: no request schema sent"
+        elif shaped is not None:
+            try:
+                result = await self._complete_in(messages, mode, shaped.schema, fresh)
+            except ModeUnsupported as exc:
+                refusal = redact(str(exc), self.api_key)
+                note = f"endpoint refused the document's schema ({refusal}); sent the full schema"
+            else:
+                update = {"mode": mode, "grounded": shaped.grounded, "schema_note": shaped.note}
+                return result.model_copy(update=update)
+        result = await self._complete_in(messages, mode, fresh=fresh)
+        return result.model_copy(update={"mode": mode, "schema_note": note})
+
     async def _complete_in(
-        self, messages: list[dict[str, str]], mode: OutputMode, fresh: bool
+        self,
+        messages: list[dict[str, str]],
+        mode: OutputMode,
+        schema: JsonSchema | None = None,
+        fresh: bool = False,
     ) -> CallResult:
         if self.cache is None:
-            return await self._send(messages, mode)
-        key = self.cache_key(messages, mode)
+            return await self._send(messages, mode, schema=schema)
+        key = self.cache_key(messages, mode, schema)
         stored = None if fresh else self.cache.get(key)
         if stored is not None:
             return CallResult.model_validate_json(stored).model_copy(
@@ -236,14 +278,18 @@ class ChatClient:
                     "cache_key": key.digest,
                 }
             )
-        result = await self._send(messages, mode)
+        result = await self._send(messages, mode, schema=schema)
         self.cache.put(key, result.model_dump_json(exclude=_NOT_CACHED))
         return result.model_copy(update={"cache_key": key.digest})
 
     async def _send(
-        self, messages: list[dict[str, str]], mode: OutputMode, max_tokens: int | None = None
+        self,
+        messages: list[dict[str, str]],
+        mode: OutputMode,
+        max_tokens: int | None = None,
+        schema: JsonSchema | None = None,
     ) -> CallResult:
-        body = self._request(messages, mode, max_tokens)
+        body = self._request(messages, mode, max_tokens, schema)
         attempts = 0
         replica: Replica | None = None  # the replica of the last attempt
         started = time.perf_counter()
@@ -307,6 +353,14 @@ def _request_schema() -> dict[str, Any]:
 
 
 @cache
-def _schema_sha256() -> str:
-    text = json.dumps(strict_extraction_schema(), sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+def _strict_sha256() -> str:
+    return _sha256(strict_extraction_schema())
+
+
+def _sha256(schema: JsonSchema) -> str:
+    return hashlib.sha256(json.dumps(schema, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _schema_sha256(schema: JsonSchema | None = None) -> str:
+    """The hash of the schema sent (the full strict schema when None), for cache keys."""
+    return _strict_sha256() if schema is None else _sha256(schema)
