@@ -1,4 +1,5 @@
-"""The only code that talks to a model: one chat completion, retried, limited, classified.
+"""The only code that talks to a model: one chat completion, retried, limited, classified
+(the HTTP side, replicas and retries, is `transport.py`).
 
 Structured output degrades along a ladder: `json_schema` (strict) -> `json_object` with
 the schema (llama.cpp turns it into a grammar) -> plain prompt. The starting rung is
@@ -11,28 +12,17 @@ another.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
-import time
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-import openai
-from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
-
 from harness.endpoints.cache import CacheKey, ResponseCache
-from harness.endpoints.pool import PoolMismatch, Replica, ReplicaPool
-from harness.endpoints.reply import CallResult, ChatReply, MalformedReply, call_result, parse_reply
-from harness.endpoints.retry import (
-    DeadlineExceeded,
-    RetryPolicy,
-    classify,
-    is_capability_error,
-    is_transient,
-)
-from harness.endpoints.settings import LADDER, Endpoint, HttpClient, OutputMode, SamplingParams
+from harness.endpoints.reply import CallResult
+from harness.endpoints.retry import RetryPolicy
+from harness.endpoints.settings import LADDER, Endpoint, OutputMode, SamplingParams
+from harness.endpoints.transport import CallFailed, ModeUnsupported, Transport
 from harness.failures import Failure, FailureClass
 from harness.schemas import strict_extraction_schema
 from harness.schemas.request import JsonSchema, RequestSchema
@@ -53,28 +43,6 @@ __all__ = [
 _NOT_CACHED = {"mode", "replica", "grounded", "schema_note"}
 
 
-class CallFailed(Exception):
-    """Attempts ran out or the error is not retryable; `fatal` ends the whole run."""
-
-    def __init__(
-        self,
-        failure: Failure,
-        http_attempts: int,
-        latency_s: float,
-        fatal: bool,
-        mode: OutputMode | None = None,
-        replica: str | None = None,
-    ):
-        super().__init__(failure.message)
-        self.failure, self.http_attempts = failure, http_attempts
-        self.latency_s, self.fatal, self.mode = latency_s, fatal, mode
-        self.replica = replica  # the pool replica of the last attempt (None: no pool)
-
-
-class ModeUnsupported(Exception):
-    """The endpoint rejected the output mode; the caller steps down the ladder."""
-
-
 @dataclass(frozen=True, slots=True)
 class ProbeStep:
     mode: OutputMode
@@ -92,7 +60,7 @@ class ChatClient:
     repeat: int = 0
     server_model: str | None = None
     policy: RetryPolicy = field(default_factory=RetryPolicy)
-    _pool: ReplicaPool = field(init=False)
+    _transport: Transport = field(init=False)
 
     def __post_init__(self) -> None:
         self.policy = RetryPolicy(
@@ -100,32 +68,20 @@ class ChatClient:
             backoff_base_s=self.policy.backoff_base_s,
             backoff_max_s=min(self.policy.backoff_max_s, self.endpoint.backoff_max_s),
         )
-        self._pool = ReplicaPool.of(self.endpoint.urls, self.endpoint.concurrency, self._connect)
-
-    def _connect(self, base_url: str) -> openai.AsyncOpenAI:
-        return openai.AsyncOpenAI(
-            base_url=base_url,
-            api_key=self.api_key or "no-key",
-            max_retries=0,
-            timeout=self.endpoint.timeout_s,
-            http_client=(
-                openai.DefaultAioHttpClient()
-                if self.endpoint.http_client is HttpClient.AIOHTTP
-                else None  # the SDK's default httpx client
-            ),
-        )
+        check = self._request([{"role": "user", "content": "Reply with {}"}], OutputMode.PROMPT, 1)
+        self._transport = Transport(self.endpoint, self.api_key, self.policy, check)
 
     @property
     def capacity(self) -> int:
         """Requests worth keeping in flight: `concurrency` per replica."""
-        return self.endpoint.concurrency * len(self._pool.replicas)
+        return self.endpoint.concurrency * len(self._transport.pool.replicas)
 
     @property
     def _identity(self) -> str:
         return self.endpoint.identity or self.endpoint.base_url
 
     async def close(self) -> None:
-        await self._pool.close()
+        await self._transport.close()
 
     def _request(
         self,
@@ -289,61 +245,7 @@ class ChatClient:
         max_tokens: int | None = None,
         schema: JsonSchema | None = None,
     ) -> CallResult:
-        body = self._request(messages, mode, max_tokens, schema)
-        attempts = 0
-        replica: Replica | None = None  # the replica of the last attempt
-        started = time.perf_counter()
-        try:
-            await self._pool.check_models(self._served_model)
-            async for attempt in AsyncRetrying(
-                stop=stop_after_attempt(self.policy.max_attempts),
-                wait=self.policy.wait,
-                retry=retry_if_exception(is_transient),
-                reraise=True,
-            ):
-                with attempt:
-                    attempts += 1
-                    async with self._pool.lease(avoid=replica) as replica:
-                        reply = await self._post(replica.client, body)
-                    self._pool.note_model(replica, reply.model)
-        except Exception as exc:
-            if is_capability_error(exc):
-                raise ModeUnsupported(f"{mode}: {exc}") from exc
-            if not isinstance(exc, openai.OpenAIError):
-                raise
-            failure, fatal = classify(exc, self.api_key)
-            if isinstance(exc, PoolMismatch):
-                failure, fatal = Failure.of(FailureClass.REJECTED, str(exc)), True
-            elapsed = time.perf_counter() - started
-            raise CallFailed(failure, attempts, elapsed, fatal, mode, self._named(replica)) from exc
-        result = call_result(reply, attempts, time.perf_counter() - started)
-        return result.model_copy(update={"replica": self._named(replica)})
-
-    def _named(self, replica: Replica | None) -> str | None:
-        """The replica's URL, recorded for pools only (one URL is the manifest's)."""
-        return replica.url if replica is not None and self._pool.pooled else None
-
-    async def _served_model(self, replica: Replica) -> str | None:
-        """The model a replica answers as, from a one-token request (the pool check)."""
-        body = self._request([{"role": "user", "content": "Reply with {}"}], OutputMode.PROMPT, 1)
-        return (await self._post(replica.client, body)).model
-
-    async def _post(self, client: openai.AsyncOpenAI, body: dict[str, Any]) -> ChatReply:
-        """POST the body through the SDK (auth, base URL, status errors) and take back the
-        decoded JSON: the SDK's request transform and response model are skipped, the
-        harness validates the few fields it reads (see `reply.py`).
-
-        `timeout_s` bounds the whole attempt (connect, send, every byte of the body): the
-        SDK's timeout is per read, so a server trickling a byte a second never hits it."""
-        timeout_s = self.endpoint.timeout_s
-        try:
-            async with asyncio.timeout(timeout_s):
-                data = await client.post("/chat/completions", cast_to=object, body=body)
-        except TimeoutError as exc:
-            raise DeadlineExceeded(f"no complete reply within {timeout_s:g} s") from exc
-        except (ValueError, RecursionError) as exc:  # a JSON content type, a body not JSON
-            raise MalformedReply(f"reply is not valid JSON: {exc}") from exc
-        return parse_reply(data)
+        return await self._transport.send(self._request(messages, mode, max_tokens, schema), mode)
 
 
 @cache
