@@ -35,6 +35,7 @@ _EXPORTS = {
     "CacheOptions": "harness.request",
     "run": "harness._eval.api",
     "run_sweep": "harness._eval.api",
+    "run_baseline_beside": "harness._eval.api",
     "plan_sweep": "harness._eval.api",
     "rescore": "harness._eval.api",
     "load_sweep": "harness._eval.expand",
@@ -115,6 +116,7 @@ __all__ = [
     "regressions",
     "rescore",
     "run",
+    "run_baseline_beside",
     "run_evaluation",
     "run_sweep",
     "runs_to_compare",
@@ -124,7 +126,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from harness._eval.api import arun, plan_sweep, rescore, run, run_sweep
+    from harness._eval.api import arun, plan_sweep, rescore, run, run_baseline_beside, run_sweep
     from harness._eval.config import RunConfig
     from harness._eval.evaluate import aevaluate, evaluate
     from harness._eval.expand import expand_cells, load_sweep

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from harness.claims import Document
 from harness.errors import UserInputError
 from harness.schemas import extraction_schema
+from harness.schemas.request import Grounding, RequestCapsSpec
 
 __all__ = [
     "PACKAGED_PROMPTS",
@@ -52,9 +53,14 @@ def default_prompts_dir() -> Path:
 
 
 class PromptMeta(BaseModel):
+    """prompt.yaml. `request_caps` and `grounding` shape the request schema sent with the
+    prompt (see `harness.schemas.request`); answers are validated by the full schema."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
     description: str
     output_schema: str = "extraction"
+    request_caps: RequestCapsSpec | None = None
+    grounding: Grounding = Grounding.NONE
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,7 +58,9 @@ class EndpointSpec(BaseModel):
     pool_name: Name | None = Field(
         None, description="cache identity of the pool [default: its sorted URLs]"
     )
-    model: str = Field(min_length=1, description="model name, or 'local' / 'local:/path.gguf'")
+    model: str = Field(
+        min_length=1, description="model name, or 'local' / 'local:/path.gguf' / 'baseline:NAME'"
+    )
     api_key_env: str = Field("OPENAI_API_KEY", description="environment variable with the key")
     api_key_file: Path | None = Field(None, description="file holding the key (instead)")
     concurrency: Positive | None = None
@@ -83,8 +85,12 @@ class EndpointSpec(BaseModel):
         return self
 
     @property
+    def kind(self) -> Kind:
+        return kind_of(self.model)
+
+    @property
     def local(self) -> bool:
-        return kind_of(self.model) is Kind.LOCAL
+        return self.kind is Kind.LOCAL
 
     @property
     def urls(self) -> tuple[str, ...]:

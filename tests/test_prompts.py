@@ -43,7 +43,7 @@ def render_error(tmp_path: Path, system: str = "sys", user: str = "u") -> UserIn
 
 
 def test_shipped_prompts_are_listed() -> None:
-    assert {"extract@v1", "extract@v2"} <= set(list_prompts(PROMPTS))
+    assert {"extract@v1", "extract@v2", "extract@v3"} <= set(list_prompts(PROMPTS))
 
 
 @pytest.mark.parametrize("ref", ["extract@v1", "extract@v2"])
@@ -60,6 +60,18 @@ def test_shipped_prompts_render_a_seed_document(ref: str) -> None:
     assert rendered.messages()[1]["content"] == rendered.user
 
 
+def test_v3_has_no_example_to_copy_and_fences_the_article_last() -> None:
+    # 001 has a title (the owner's seed 000 has none), so the title line is checked too.
+    (seed,) = [d for d in load_documents(REPO / "seeds") if d.id.startswith("001_")]
+    assert seed.title
+    user = load_prompt("extract@v3", PROMPTS).render(seed).user
+    article = user.index(f"=== ARTICLE: {seed.title} ===")
+    assert seed.text.strip() in user[article : user.index("=== END OF ARTICLE ===")]
+    assert user.rstrip().endswith("Every evidence must be a sentence of the ARTICLE.")
+    assert '"properties"' not in user  # no schema text: the request schema constrains
+    assert '"statement": "' not in user  # no worked example a small model could copy
+
+
 def test_v2_renders_the_title_when_present() -> None:
     rendered = load_prompt("extract@v2", PROMPTS).render(DOC)
     assert 'Article ("Bridge"):' in rendered.user
@@ -71,7 +83,7 @@ def test_bare_name_loads_the_highest_version(tmp_path: Path) -> None:
     for version in ("v2", "v10"):
         shutil.copytree(PROMPTS / "extract" / "v1", tmp_path / "extract" / version)
     assert load_prompt("extract", tmp_path).version == "v10"  # numeric, not "v2" > "v10"
-    assert load_prompt("extract", PROMPTS).version == "v2"
+    assert load_prompt("extract", PROMPTS).version == "v3"
 
 
 # --- sandbox and strict variables ----------------------------------------------------------

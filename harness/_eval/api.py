@@ -24,11 +24,11 @@ from harness._eval.sweep import CellOutcome, CellPlan, plan_cells, run_cells
 from harness.corpus import check_gold, load_documents
 from harness.endpoints.cache import default_cache_dir
 from harness.endpoints.resolve import DEFAULTS, EndpointResolver, with_kind_defaults
-from harness.endpoints.settings import Kind, kind_of, replica_urls
+from harness.endpoints.settings import BASELINE_PREFIX, Kind, kind_of, replica_urls
 from harness.errors import UserInputError
 from harness.names import SAFE_NAME_RULE, is_safe_name
 from harness.prompts import default_prompts_dir
-from harness.request import RunRequest
+from harness.request import EndpointOptions, RunRequest
 from harness.runs import RunFolder, SweepSummary
 from harness.runs.folder import new_run_id
 from harness.runs.lock import FolderLock
@@ -36,7 +36,7 @@ from harness.scoring.document import ScoringConfig
 from harness.scoring_names import Assignment, MatcherName
 from harness.sweep import Cell, EndpointSpec, SweepFile
 
-__all__ = ["arun", "plan_sweep", "rescore", "run", "run_sweep"]
+__all__ = ["arun", "plan_sweep", "rescore", "run", "run_baseline_beside", "run_sweep"]
 
 
 def _spec(request: RunRequest) -> EndpointSpec:
@@ -49,12 +49,18 @@ def _spec(request: RunRequest) -> EndpointSpec:
     model = options.model or ("local" if not urls else None)
     if model is None:
         raise UserInputError("--model: required with --base-url (the model name to request)")
-    local = kind_of(model) is Kind.LOCAL
-    if not local and not urls:
+    kind = kind_of(model)
+    if kind.takes_url and not urls:
         raise UserInputError(f"--base-url: required for --model {model!r} (or set OPENAI_BASE_URL)")
+    if not kind.takes_url and urls:  # never silently ignored
+        what = "runs in-process" if kind is Kind.BASELINE else "is the embedded server"
+        raise UserInputError(
+            f"--base-url: not used with --model {model} ({what}); drop --base-url, or pass "
+            "the name of the model served at that URL as --model"
+        )
     try:
         return EndpointSpec(
-            base_url=None if local else (urls[0] if len(urls) == 1 else list(urls)),
+            base_url=None if not urls else (urls[0] if len(urls) == 1 else list(urls)),
             model=model,
             **options.model_dump(exclude={"model", "base_url"}),
         )
@@ -138,6 +144,26 @@ async def arun(
 
     with ExitStack() as stack:
         return await run_cell(shared, job, EndpointResolver(stack), progress or Silent())
+
+
+def run_baseline_beside(request: RunRequest, outcome: RunOutcome, name: str) -> RunOutcome:
+    """Baseline `name` (`lead-3`) on exactly the documents `outcome` scored, into the run
+    folder `<run id>-<name>` beside it; a folder already there is resumed (a finished one
+    is only rescored), never overwritten."""
+    model = BASELINE_PREFIX + name.removeprefix(BASELINE_PREFIX)
+    folder = outcome.folder.path.parent / f"{outcome.folder.path.name}-{model.split(':')[1]}"
+    resume = folder if (folder / "manifest.json").exists() else None
+    corpus = request.corpus.model_copy(
+        update={"limit": outcome.manifest.n_documents, "all_docs": False}
+    )
+    evaluation = request.evaluation.model_copy(
+        update={"run_id": folder.name, "resume": resume, "retry_failed": False}
+    )
+    base = RunRequest(
+        endpoint=EndpointOptions(model=model), corpus=corpus, evaluation=evaluation,
+        cache=request.cache,
+    )  # fmt: skip
+    return run(base)
 
 
 def run_sweep(

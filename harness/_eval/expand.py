@@ -66,9 +66,9 @@ def _check_references(path: Path, sweep: SweepFile) -> None:
     if len(set(sweep.models)) != len(sweep.models):
         problems.append("$.models: an endpoint is listed twice")
     for name, spec in sweep.endpoints.items():
-        if spec.local and spec.urls:
+        if not spec.kind.takes_url and spec.urls:
             problems.append(f"$.endpoints.{name}.base_url: must be null for model {spec.model!r}")
-        if not spec.local and not spec.urls:
+        if spec.kind.takes_url and not spec.urls:
             problems.append(f"$.endpoints.{name}.base_url: required for model {spec.model!r}")
     for index, override in enumerate(sweep.overrides):
         if override.endpoint is not None and override.endpoint not in sweep.models:

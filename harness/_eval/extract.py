@@ -12,11 +12,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from harness._eval.shape import RequestShape
 from harness.claims import Claim, Document
 from harness.endpoints.client import CallFailed, CallResult, ChatClient
 from harness.failures import Failure, FailureClass
 from harness.prompts import Prompt
 from harness.runs.records import AttemptRecord, PredictionRecord
+from harness.schemas.request import RequestSchema
 from harness.validation import validate_answer
 
 __all__ = ["FatalEndpointError", "extract_document", "reask_message"]
@@ -86,6 +88,7 @@ def _record(
     result: CallResult | None,
     verdict: _Verdict,
     first_turn: bool,
+    shaped: RequestSchema | None,
 ) -> PredictionRecord:
     """The document's record: the last attempt's outcome, every attempt's cost."""
     return PredictionRecord(
@@ -100,30 +103,38 @@ def _record(
         completion_tokens=sum(a.completion_tokens for a in attempts),
         latency_s=round(sum(a.latency_s for a in attempts), 4),
         server_model=result.server_model if result else None,
+        grounded=None if shaped is None else bool(result and result.grounded),
+        grounding_note=None if shaped is None else (result.schema_note if result else shaped.note),
     )
 
 
 async def extract_document(
-    document: Document, prompt: Prompt, client: ChatClient, reask: int, fresh: bool = False
+    document: Document,
+    prompt: Prompt,
+    client: ChatClient,
+    reask: int,
+    shape: RequestShape | None = None,
+    fresh: bool = False,
 ) -> PredictionRecord:
     """One document's record; `fresh`: every request goes to the server (a retried document
     whose cached answers failed: replaying them would only record the same failure)."""
     base = prompt.render(document).messages()
     messages, attempts = base, []
+    shaped = shape.for_document(document) if shape is not None else None
     result: CallResult | None = None
     for turn in range(1 + reask):
         try:
-            result = await client.complete(messages, fresh)
+            result = await client.complete(messages, shaped, fresh)
         except CallFailed as exc:
             attempts.append(_attempt(turn, exc, exc.failure))
-            record = _record(document, attempts, result, _Verdict(), False)
+            record = _record(document, attempts, result, _Verdict(), False, shaped)
             if exc.fatal:
                 raise FatalEndpointError(record) from exc
             return record
         verdict = await _judge(result, client.endpoint.timeout_s)
         attempts.append(_attempt(turn, result, verdict.failure))
         if verdict.failure is None or verdict.final or turn == reask:
-            return _record(document, attempts, result, verdict, turn == 0)
+            return _record(document, attempts, result, verdict, turn == 0, shaped)
         messages = [
             *base,
             {"role": "assistant", "content": result.content or ""},

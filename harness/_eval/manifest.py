@@ -103,6 +103,8 @@ class Tally:
         """The lowest rung any document of this invocation was answered on (requests
         step down on their own, so this is what the endpoint turned out to accept)."""
         used = [mode for mode in LADDER if str(mode) in self.modes]
+        if not used and self.modes:  # a baseline: one mode, no ladder
+            return min(self.modes)
         return str(used[-1]) if used else None
 
 

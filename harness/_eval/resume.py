@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from harness.corpus import load_documents
 from harness.endpoints.local import DEFAULT_CONTEXT
-from harness.endpoints.settings import Kind, kind_of
+from harness.endpoints.settings import kind_of
 from harness.errors import UserInputError
 from harness.request import (
     CorpusOptions,
@@ -48,12 +48,12 @@ def _flag(name: str) -> str:
 
 def _recorded(manifest: Manifest, run: Path) -> RunRequest:
     """The request that would have started this run."""
-    local = kind_of(manifest.model) is Kind.LOCAL
+    takes_url = kind_of(manifest.model).takes_url  # a local model or baseline records no URL
     settings = manifest.endpoint
     identity = settings.identity or ""
     endpoint = EndpointOptions(
         model=manifest.model,
-        base_url=None if local else (settings.replicas or manifest.base_url),
+        base_url=(settings.replicas or manifest.base_url) if takes_url else None,
         pool_name=identity.removeprefix("pool:") if identity.startswith("pool:") else None,
         concurrency=settings.concurrency,
         timeout=settings.timeout_s,

@@ -17,7 +17,7 @@ from harness.scoring.batch import SCORING_BATCH, BatchScorer, ScoringTask
 from harness.scoring.document import ScoringConfig
 from harness.scoring.metrics import FIELDS, Metrics, aggregate_counts, counts_row
 
-__all__ = ["check_rescore_loses_nothing", "score_run", "score_stopped_run"]
+__all__ = ["check_rescore_loses_nothing", "score_run", "score_stopped_run", "scoring_task"]
 
 
 def score_run(
@@ -43,7 +43,7 @@ def score_run(
             tasks = []
             for doc in batch:
                 record = folder.read_prediction_at(offsets[doc.id]) if doc.id in offsets else None
-                tasks.append(_task(doc, batch_gold[doc.id], record))
+                tasks.append(scoring_task(doc, batch_gold[doc.id], record))
             for score in scorer.score(tasks):
                 write(score)
                 rows.append(counts_row(score))
@@ -55,7 +55,7 @@ def score_run(
     return metrics
 
 
-def _task(doc: Document, gold: GoldDocument, record: PredictionRecord | None) -> ScoringTask:
+def scoring_task(doc: Document, gold: GoldDocument, record: PredictionRecord | None) -> ScoringTask:
     if record is None:  # never requested, or lost with the requests in flight at a crash
         return ScoringTask(doc.id, doc.text, gold, [], "not_run", False)
     failure = str(record.failure.kind) if record.failure else None

@@ -16,11 +16,14 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+import harness
+
 if TYPE_CHECKING:  # harness.runs loads numpy: not for `harness --help`
+    from harness import RunOutcome, RunRequest
     from harness.runs import Manifest, PredictionRecord, TokenTotals
     from harness.scoring.metrics import Metrics
 
-__all__ = ["LiveProgress", "print_summary", "wide_console"]
+__all__ = ["LiveProgress", "print_beside_baseline", "print_summary", "wide_console"]
 
 
 def wide_console() -> Console:
@@ -38,17 +41,23 @@ class LiveProgress:
         self.quiet = quiet
         self.live = self.console.is_terminal and not quiet
         self.failures: dict[str, int] = {}
+        self.wants_scores = not quiet
         self.tokens = 0
         self.done = 0
         self.total = 0
         self.started = time.perf_counter()
+        self.claim_f1: float | None = None
         self._bar: Progress | None = None
         self._task: TaskID | None = None
 
     def _status(self) -> str:
         elapsed = max(time.perf_counter() - self.started, 1e-9)
         failed = ", ".join(f"{k} {v}" for k, v in sorted(self.failures.items())) or "none"
-        return f"failures: {failed} | {self.tokens} tokens | {self.done / elapsed:.2f} docs/s"
+        f1 = "-" if self.claim_f1 is None else f"{self.claim_f1:.3f}"
+        return (
+            f"failures: {failed} | {self.tokens} tokens | {self.done / elapsed:.2f} docs/s"
+            f" | claim F1 so far {f1}"
+        )
 
     def start(self, total: int, already_done: int) -> None:
         self.total, self.done, self.started = total, already_done, time.perf_counter()
@@ -67,8 +76,9 @@ class LiveProgress:
         elif not self.quiet and already_done:
             print(f"resuming: {already_done}/{total} documents already done", file=sys.stderr)
 
-    def advance(self, record: PredictionRecord) -> None:
+    def advance(self, record: PredictionRecord, claim_f1: float | None = None) -> None:
         self.done += 1
+        self.claim_f1 = claim_f1 if claim_f1 is not None else self.claim_f1
         self.tokens += record.prompt_tokens + record.completion_tokens
         if record.failure:
             self.failures[record.failure.kind] = self.failures.get(record.failure.kind, 0) + 1
@@ -82,7 +92,7 @@ class LiveProgress:
             )
             print(
                 f"[{self.done}/{self.total}] {record.doc_id}: {outcome} "
-                f"({record.latency_s:.1f}s) | {self._status()}",
+                f"({record.latency_s:.1f}s{_speed(record)}) | {self._status()}",
                 file=sys.stderr,
                 flush=True,
             )
@@ -109,9 +119,38 @@ def print_summary(manifest: Manifest, metrics: Metrics, folder: str) -> None:
     console.print(f"run folder: {folder}")
 
 
+def _speed(record: PredictionRecord) -> str:
+    """Generated tokens per second of this document's requests (none for a baseline or a
+    cached answer)."""
+    if not record.completion_tokens or record.latency_s <= 0:
+        return ""
+    return f", {record.completion_tokens / record.latency_s:.1f} tokens/s"
+
+
 def _transport(tokens: TokenTotals) -> str:
     """How the answers came: HTTP attempts, and how many the response cache served."""
     parts = [f"{tokens.http_attempts} HTTP attempts"]
     if tokens.cached:
         parts.append(f"{tokens.cached} served from cache")
     return ", ".join(parts)
+
+
+def print_beside_baseline(request: RunRequest, outcome: RunOutcome, name: str) -> None:
+    """The baseline on the same documents, the paired comparison (B = the model, A = the
+    baseline) and one sentence on what it means."""
+    from harness.baselines import resolve_baseline
+    from harness.render.summaries import baseline_verdict, comparison_table
+
+    rule = resolve_baseline(name)
+    base = harness.run_baseline_beside(request, outcome, name)
+    comparison = harness.compare_runs(base.folder, [outcome.folder])
+    (pair,) = comparison.pairs
+    console = wide_console()
+    console.print(
+        f"\nbeside baseline:{rule.name} on the same {comparison.n_docs} documents "
+        f"(run folder {base.folder.path}); paired bootstrap {comparison.resamples} resamples, "
+        f"{100 * (1 - comparison.alpha):g}% CI"
+    )
+    console.print(comparison_table(comparison).to_rich(title_justify="left"))
+    model = "the embedded model" if outcome.manifest.model == "local" else outcome.manifest.model
+    console.print(baseline_verdict(pair, model, rule.description, f"baseline:{rule.name}"))

@@ -14,10 +14,10 @@ import click
 from click.core import ParameterSource
 
 import harness
-from harness.cli.display import LiveProgress, print_summary
+from harness.cli.display import LiveProgress, print_beside_baseline, print_summary
 from harness.cli.options import cache_options, matcher_options
 from harness.endpoints.local import DEFAULT_CONTEXT
-from harness.endpoints.settings import HttpClient, OutputMode
+from harness.endpoints.settings import HttpClient, OutputMode, kind_of
 from harness.request import RunRequest
 
 __all__ = ["run_command"]
@@ -41,7 +41,8 @@ endpoint_options = _group(
         "--model",
         default=None,
         help="Model name sent to the endpoint; 'local' (the default without --base-url) "
-        "serves the embedded SmolLM2-135M; 'local:/path/model.gguf' serves any GGUF.",
+        "serves the embedded SmolLM2-135M; 'local:/path/model.gguf' serves any GGUF; "
+        "'baseline:lead-3' (lead-N, quotes, gold) runs a rule with no model.",
     ),
     click.option(
         "--base-url",
@@ -237,8 +238,15 @@ def _given(options: dict[str, Any]) -> dict[str, Any]:
 @corpus_options
 @sampling_options
 @cache_options
+@click.option(
+    "--baseline",
+    metavar="NAME",
+    default=None,
+    help="Then run baseline NAME (lead-N, quotes, gold) on the same documents, into "
+    "RUN-NAME, and print the paired comparison with one line on what it means.",
+)
 @click.option("--quiet", is_flag=True, help="No progress output.")
-def run_command(quiet: bool, **options: Any) -> None:
+def run_command(quiet: bool, baseline: str | None, **options: Any) -> None:
     """Extract claims with a prompt and model, score them against gold, save the run.
 
     Prints progress, a summary table with 95% bootstrap intervals, and the run folder
@@ -248,9 +256,20 @@ def run_command(quiet: bool, **options: Any) -> None:
     Exit codes: 0 ok; 2 usage, input or storage error; 3 the endpoint cannot serve the run;
     4 every document failed, or more than --max-failure-rate; 130/143 SIGINT/SIGTERM.
     """
-    request = RunRequest.from_options(_given(options))
+    given = _given(options)
+    source = click.get_current_context().get_parameter_source("base_url")
+    model = options["model"]
+    if source is ParameterSource.ENVIRONMENT and model and not kind_of(model).takes_url:
+        given.pop("base_url", None)  # OPENAI_BASE_URL is a default, not a request for this model
+    request = RunRequest.from_options(given)
+    if baseline is not None:  # an unknown name fails before the model is started
+        from harness.baselines import resolve_baseline
+
+        resolve_baseline(baseline, "--baseline")
     notice = None if quiet else (lambda line: click.echo(line, err=True))
     outcome = harness.run(request, LiveProgress(quiet), notice)
     print_summary(outcome.manifest, outcome.metrics, str(outcome.folder.path))
     click.echo(f"documents requested in this invocation: {outcome.requested}")
+    if baseline is not None:
+        print_beside_baseline(request, outcome, baseline)
     outcome.check_failures(request.evaluation.max_failure_rate)

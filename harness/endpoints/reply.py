@@ -101,6 +101,10 @@ class CallResult(BaseModel):
     cache_key: str | None = None
     mode: OutputMode | None = None  # the rung that answered; not part of a cached answer
     replica: str | None = None  # the pool replica that answered; not part of a cached answer
+    # Whether the document's evidence enum was sent, and why the request schema was not the
+    # document's own (refused by the endpoint, too large, prompt mode); not cached either.
+    grounded: bool = False
+    schema_note: str | None = None
 
 
 def call_result(reply: ChatReply, attempts: int, latency: float) -> CallResult:

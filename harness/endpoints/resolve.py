@@ -4,8 +4,9 @@
 the cache identity of a local model and the API key lookup exist once. A local model
 (`local`, `local:/path.gguf`) gets the embedded llama.cpp server, started on first need
 and shared by every cell of the invocation; its identity is the GGUF's sha256 and context
-size, because its port is random. Anything else is a remote OpenAI-compatible URL (the
-scripted server is one too, and gets the remote defaults).
+size, because its port is random. A baseline (`baseline:lead-3`) is a rule run in-process:
+no server, no key, no URL (`IN_PROCESS_URL` stands in the manifest). Anything else is a
+remote OpenAI-compatible URL (the scripted server is one too, and gets the remote defaults).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from harness.baselines import resolve_baseline
 from harness.endpoints.local import DEFAULT_CONTEXT, LocalServer, file_sha256, parse_local_model
 from harness.endpoints.settings import (
     Endpoint,
@@ -37,6 +39,7 @@ __all__ = [
 ]
 
 PLACEHOLDER_URL = "http://127.0.0.1:0/v1"  # a local server not started (dry run)
+IN_PROCESS_URL = "in-process"  # a baseline's "endpoint": nothing is called
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,11 @@ DEFAULTS: dict[Kind, KindDefaults] = {
     ),
     Kind.REMOTE: KindDefaults(
         limit=None, max_tokens=2048, repeat_penalty=None, concurrency=4, timeout_s=120.0
+    ),
+    # A baseline samples nothing (the params are recorded, never used) and takes
+    # milliseconds per document: the whole corpus, one document at a time.
+    Kind.BASELINE: KindDefaults(
+        limit=None, max_tokens=2048, repeat_penalty=None, concurrency=1, timeout_s=120.0
     ),
 }
 
@@ -116,6 +124,9 @@ class EndpointResolver:
         """The endpoint without starting anything (a dry run's view of a local server)."""
         gguf = self.gguf(spec, where)
         defaults = DEFAULTS[kind_of(spec.model)]
+        if spec.kind is Kind.BASELINE:
+            check_baseline(spec.model, where)
+            base_url = IN_PROCESS_URL
         urls = (base_url,) if base_url else spec.urls
         identity = pool_identity(urls, spec.pool_name)
         if gguf is not None:
@@ -139,6 +150,8 @@ class EndpointResolver:
         and log file, so a sweep endpoint keeps one server) and its API key read (none
         for a local model)."""
         gguf = self.gguf(spec, where)
+        if spec.kind is Kind.BASELINE:  # in-process: no server to start, no key to read
+            return ReadyEndpoint(self.endpoint(spec, where=where), None, None)
         if gguf is None:
             api_key = read_api_key(spec.api_key_env, spec.api_key_file)
             return ReadyEndpoint(self.endpoint(spec, where=where), api_key, None)
@@ -154,5 +167,14 @@ class EndpointResolver:
             server=f"llama-cpp-python {server.version}",
             n_ctx=server.n_ctx,
             log=server.log_path.name,
+            options=" ".join(server.options),
         )
         return ReadyEndpoint(self.endpoint(spec, server.base_url, where), None, info)
+
+
+def check_baseline(model: str, where: str | None = None) -> None:
+    """An unknown baseline name stops the run before anything is written."""
+    try:
+        resolve_baseline(model)
+    except UserInputError as exc:
+        raise UserInputError(f"{where}: {exc}" if where else str(exc)) from exc

@@ -13,6 +13,7 @@ from importlib.util import find_spec
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
+    "BASELINE_PREFIX",
     "LADDER",
     "Endpoint",
     "HttpClient",
@@ -35,15 +36,28 @@ LADDER = (OutputMode.JSON_SCHEMA, OutputMode.JSON_OBJECT, OutputMode.PROMPT)
 
 
 class Kind(StrEnum):
-    """Local: the harness starts a llama.cpp server; remote: any OpenAI-compatible URL."""
+    """Local: the harness starts a llama.cpp server; remote: any OpenAI-compatible URL;
+    baseline: a rule run in-process (`harness.baselines`), no server, no tokens."""
 
     LOCAL = "local"
     REMOTE = "remote"
+    BASELINE = "baseline"
+
+    @property
+    def takes_url(self) -> bool:
+        """Only a remote model is reached at a URL; a URL given with another is a mistake."""
+        return self is Kind.REMOTE
+
+
+BASELINE_PREFIX = "baseline:"
 
 
 def kind_of(model: str) -> Kind:
-    """`local` and `local:/path.gguf` name the embedded server; anything else a remote model."""
-    return Kind.LOCAL if model == "local" or model.startswith("local:") else Kind.REMOTE
+    """`local` and `local:/path.gguf` name the embedded server, `baseline:NAME` a baseline;
+    anything else a remote model."""
+    if model == "local" or model.startswith("local:"):
+        return Kind.LOCAL
+    return Kind.BASELINE if model.startswith(BASELINE_PREFIX) else Kind.REMOTE
 
 
 class HttpClient(StrEnum):

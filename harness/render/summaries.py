@@ -14,9 +14,16 @@ from harness.runs import Manifest, SummaryCell, SweepSummary
 from harness.scoring.metrics import HEADLINE_METRICS, METRIC_ORDER, Metrics
 
 if TYPE_CHECKING:
-    from harness.compare import Comparison, MetricDelta
+    from harness.compare import Comparison, MetricDelta, PairComparison
 
-__all__ = ["comparison_table", "run_table", "sweep_markdown", "sweep_pivot", "sweep_table"]
+__all__ = [
+    "baseline_verdict",
+    "comparison_table",
+    "run_table",
+    "sweep_markdown",
+    "sweep_pivot",
+    "sweep_table",
+]
 
 _ORDER = (*METRIC_ORDER, "claim_f1_macro", "attributed_f1_macro")
 
@@ -148,3 +155,24 @@ def comparison_table(comparison: Comparison) -> Table:
     if not several:
         title = f"B = {first.label_b or first.run_b} ({first.run_b})\n{title}"
     return Table(columns, rows, title=title, bold_rows=frozenset(bold))
+
+
+def baseline_verdict(pair: PairComparison, model: str, rule: str, baseline: str) -> str:
+    """One plain sentence on a model (run B) beside a baseline (run A): the claim F1 delta
+    read through its interval, so a newcomer's first table says what it means. `rule` says
+    what the baseline does ("taking the first 3 sentences")."""
+    m = next((d for d in pair.metrics if d.metric == "claim_f1"), None)
+    if m is None or m.delta is None or m.ci_low is None or m.ci_high is None:
+        return f"claim F1 is undefined for {model} or {baseline}: nothing to conclude yet."
+    scores = f"claim F1 {number(m.value_b)} vs {number(m.value_a)}"
+    if m.ci_low > 0:
+        return f"{model} finds claims better than {rule} ({scores}): it beats {baseline}."
+    if m.ci_high < 0:
+        return (
+            f"{model} finds claims worse than {rule} ({scores}); "
+            f"a model worth using should beat {baseline}."
+        )
+    return (
+        f"{model} and {rule} are not distinguishable on these documents ({scores}, the "
+        f"interval of the difference spans 0); a model worth using should clearly beat {baseline}."
+    )

@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from harness.endpoints.settings import Endpoint, SamplingParams
+from harness.schemas.request import Grounding, RequestCaps
 from harness.scoring.document import ScoringConfig
 
 __all__ = [
@@ -62,6 +63,7 @@ class LocalModel(_Part):
     server: str
     n_ctx: int
     log: str
+    options: str = ""  # extra server options ("--logits_all False"); "" in older manifests
 
 
 class CacheStats(_Part):
@@ -103,6 +105,8 @@ class Manifest(_Part):
     output_mode: str | None = None
     forced_output_mode: str | None = None  # --output-mode, so a resume forces it again
     output_mode_probe: list[ProbeRecord] = Field(default_factory=list)
+    request_caps: RequestCaps | None = None  # the caps sent (prompt.yaml request_caps)
+    grounding: Grounding | None = None  # the prompt's grounding option; None: not asked
     reask: int
     repeat: int = 0
     cache: CacheStats | None = None

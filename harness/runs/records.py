@@ -49,6 +49,10 @@ class PredictionRecord(_Record):
     completion_tokens: int = 0
     latency_s: float = 0.0
     server_model: str | None = None
+    # Under a prompt with `grounding: sentences`: was the evidence enum sent (so grounding is
+    # guaranteed, not measured), and if not, why. None for prompts without the option.
+    grounded: bool | None = None
+    grounding_note: str | None = None
 
     @property
     def raw(self) -> str | None:

@@ -24,6 +24,7 @@ __all__ = [
     "ScoringTask",
     "estimated_serial_s",
     "score_many",
+    "score_task",
 ]
 
 # Measured with bench/scoring_scale.py on the reference 2-core machine: about 0.1 ms per
@@ -45,7 +46,7 @@ class ScoringTask:
     valid_first_attempt: bool
 
 
-def _score(task: ScoringTask, config: ScoringConfig) -> DocScore:
+def score_task(task: ScoringTask, config: ScoringConfig) -> DocScore:
     return score_document(
         task.doc_id,
         task.text,
@@ -58,7 +59,7 @@ def _score(task: ScoringTask, config: ScoringConfig) -> DocScore:
 
 
 def _score_chunk(tasks: list[ScoringTask], config: ScoringConfig) -> list[DocScore]:
-    return [_score(task, config) for task in tasks]
+    return [score_task(task, config) for task in tasks]
 
 
 def estimated_serial_s(tasks: Sequence[ScoringTask]) -> float:

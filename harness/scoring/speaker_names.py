@@ -15,7 +15,14 @@ from functools import lru_cache
 
 from harness.scoring.text import normalise
 
-__all__ = ["SpeakerKind", "SpeakerName", "describe_speaker", "normalise_speaker", "words"]
+__all__ = [
+    "SpeakerKind",
+    "SpeakerName",
+    "describe_speaker",
+    "is_organisation_name",
+    "normalise_speaker",
+    "words",
+]
 
 
 def _vocabulary(text: str) -> frozenset[str]:
@@ -109,6 +116,12 @@ _INITIALS = re.compile(r"(?<!\w)(?:\w\.){2,}")
 def words(normalised: str) -> list[str]:
     """Words of already-normalised text, punctuation dropped."""
     return _NON_WORD.sub(" ", normalised).split()
+
+
+def is_organisation_name(name: str) -> bool:
+    """Does the name end in an organisation's head noun ("Justice Department")?"""
+    parts = words(normalise(name))
+    return bool(parts) and parts[-1] in _ORGANISATION_HEADS
 
 
 def _strip_media_suffix(parts: list[str]) -> list[str]:

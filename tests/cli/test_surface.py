@@ -70,6 +70,7 @@ def test_every_run_option_lands_in_the_request() -> None:
 
     parsed = run_command.make_context("run", ["--all", "--seed", "3", "--no-cache"]).params
     parsed.pop("quiet")
+    assert parsed.pop("baseline") is None  # a second run after this one, not part of it
     request = RunRequest.from_options(parsed)
     assert request.corpus.all_docs and request.sampling.seed == 3 and request.cache.no_cache
     expected = RunRequest(
