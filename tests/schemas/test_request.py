@@ -29,7 +29,7 @@ from harness.schemas.request import (
 )
 from harness.scoring.grounding import GroundingKind, NormalisedDocument, ground
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 HOSTILE = (
     'Officials said "the bridge will reopen in May." The path C:\\new\\table was quoted.\n'
     "A tab\there and a bell\x07there. Fans wrote 😀 online. "

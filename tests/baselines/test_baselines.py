@@ -12,7 +12,7 @@ from harness.corpus import load_documents, load_gold
 from harness.errors import UserInputError
 from harness.scoring import aggregate, score_document
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _doc(text: str) -> Document:

@@ -37,7 +37,7 @@ pytestmark = [
     ),
 ]
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 HOSTILE = Document(
     id="hostile",
     text=(
