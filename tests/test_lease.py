@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from harness.runs.lease import CellLease, LeaseHolder, stale_reason
+from tests.conftest import REPO
 
 
 def holder(path: Path) -> LeaseHolder:
@@ -89,3 +90,65 @@ def test_an_unreadable_old_lease_is_taken_over(tmp_path: Path) -> None:
     lease = CellLease(path, timeout=300)
     assert lease.acquire() is None
     assert json.loads(path.read_text())["token"] == lease.me.token
+
+
+RACER = """
+import sys, time
+from pathlib import Path
+from harness.runs.lease import CellLease
+path, gate = Path(sys.argv[1]), Path(sys.argv[2])
+lease = CellLease(path)
+print("ready", flush=True)
+while not (gate / "go").exists():  # start together
+    time.sleep(0.001)
+print("won" if lease.acquire() is None else "held", flush=True)
+while not (gate / "stop").exists():  # hold it until every racer has tried
+    time.sleep(0.01)
+"""
+
+
+@pytest.mark.parametrize("stale", [False, True])
+def test_of_eight_processes_racing_for_one_lease_exactly_one_wins(
+    tmp_path: Path, stale: bool
+) -> None:
+    path = tmp_path / "leases" / "cell.lease"
+    if stale:  # a dead process's lease: the racers all try to take it over
+        dead = subprocess.run(
+            [sys.executable, "-c", "import os; print(os.getpid())"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        now = time.time()
+        gone = LeaseHolder(
+            host=socket.gethostname(),
+            pid=int(dead.stdout),
+            started=now,
+            heartbeat=now,
+            token="dead",
+        )
+        path.parent.mkdir()
+        path.write_text(gone.model_dump_json(), encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    racers = [
+        subprocess.Popen(
+            [sys.executable, "-c", RACER, str(path), str(tmp_path)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(8)
+    ]
+    outs = []
+    try:
+        for racer in racers:
+            assert racer.stdout is not None
+            assert racer.stdout.readline().strip() == "ready"
+        (tmp_path / "go").touch()
+        outs = [racer.stdout.readline().strip() for racer in racers if racer.stdout]
+    finally:
+        (tmp_path / "stop").touch()
+        errors = [racer.communicate(timeout=120)[1] for racer in racers]
+    assert sorted(outs) == ["held"] * 7 + ["won"], (outs, errors)
+    assert sum("taken over" in err for err in errors) == (1 if stale else 0), errors

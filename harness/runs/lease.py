@@ -137,9 +137,12 @@ class CellLease:
     def _take_over(self, tmp: Path) -> str | None:
         with self._guard():
             found = _read(self.path)
-            if found is None:  # released meanwhile
-                os.replace(tmp, self.path)
-                return None
+            while found is None:  # released meanwhile: link again (a newcomer may win)
+                try:
+                    os.link(tmp, self.path)
+                    return None
+                except FileExistsError:
+                    found = _read(self.path)
             holder, mtime = found
             reason = stale_reason(holder, mtime, self.timeout)
             if reason is None:
