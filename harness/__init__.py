@@ -37,6 +37,11 @@ _EXPORTS = {
     "run_sweep": "harness._eval.api",
     "run_baseline_beside": "harness._eval.api",
     "plan_sweep": "harness._eval.api",
+    "run_sweep_shard": "harness._eval.api",
+    "summarize_sweep": "harness._eval.api",
+    "ShardResult": "harness._eval.fanout",
+    "Shard": "harness.shard",
+    "merge_caches": "harness.endpoints.cache_merge",
     "rescore": "harness._eval.api",
     "load_sweep": "harness._eval.expand",
     "expand_cells": "harness._eval.expand",
@@ -96,6 +101,8 @@ __all__ = [
     "SamplingOptions",
     "SamplingParams",
     "ScoringConfig",
+    "Shard",
+    "ShardResult",
     "SpeakerType",
     "SweepFile",
     "SweepFolder",
@@ -112,6 +119,7 @@ __all__ = [
     "load_gold",
     "load_prompt",
     "load_sweep",
+    "merge_caches",
     "plan_sweep",
     "regressions",
     "rescore",
@@ -119,17 +127,29 @@ __all__ = [
     "run_baseline_beside",
     "run_evaluation",
     "run_sweep",
+    "run_sweep_shard",
     "runs_to_compare",
     "score_document",
     "score_run",
+    "summarize_sweep",
     "write_report",
 ]
 
 if TYPE_CHECKING:
-    from harness._eval.api import arun, plan_sweep, rescore, run, run_baseline_beside, run_sweep
+    from harness._eval.api import (
+        arun,
+        plan_sweep,
+        rescore,
+        run,
+        run_baseline_beside,
+        run_sweep,
+        run_sweep_shard,
+        summarize_sweep,
+    )
     from harness._eval.config import RunConfig
     from harness._eval.evaluate import aevaluate, evaluate
     from harness._eval.expand import expand_cells, load_sweep
+    from harness._eval.fanout import ShardResult
     from harness._eval.run import RunOutcome, run_evaluation, score_run
     from harness._eval.sweep import CellOutcome, CellPlan
     from harness.claims import (
@@ -143,6 +163,7 @@ if TYPE_CHECKING:
     )
     from harness.compare import Comparison, compare_runs, regressions, runs_to_compare
     from harness.corpus import load_documents, load_gold
+    from harness.endpoints.cache_merge import merge_caches
     from harness.endpoints.settings import Endpoint, OutputMode, SamplingParams
     from harness.export import ExportFormat, export_run
     from harness.project import init_project
@@ -159,6 +180,7 @@ if TYPE_CHECKING:
     from harness.runs import Manifest, RunFolder, SweepFolder
     from harness.scoring.document import ScoringConfig, score_document
     from harness.scoring.metrics import Metrics, aggregate
+    from harness.shard import Shard
     from harness.sweep import Cell, SweepFile
 
 

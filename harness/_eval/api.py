@@ -15,6 +15,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from harness._eval.cells import CellJob, Shared, run_cell
+from harness._eval.fanout import ShardResult, run_shard, summarize
 from harness._eval.loop import run_sync
 from harness._eval.manifest import rescored_manifest
 from harness._eval.resume import resumed_request
@@ -34,9 +35,19 @@ from harness.runs.folder import new_run_id
 from harness.runs.lock import FolderLock
 from harness.scoring.document import ScoringConfig
 from harness.scoring_names import Assignment, MatcherName
+from harness.shard import Shard
 from harness.sweep import Cell, EndpointSpec, SweepFile
 
-__all__ = ["arun", "plan_sweep", "rescore", "run", "run_baseline_beside", "run_sweep"]
+__all__ = [
+    "arun",
+    "plan_sweep",
+    "rescore",
+    "run",
+    "run_baseline_beside",
+    "run_sweep",
+    "run_sweep_shard",
+    "summarize_sweep",
+]
 
 
 def _spec(request: RunRequest) -> EndpointSpec:
@@ -177,6 +188,29 @@ def run_sweep(
 ) -> tuple[SweepSummary, list[CellOutcome]]:
     """Run (or resume) every cell in order; an endpoint failure stops only its cell."""
     return run_sync(run_cells(sweep, path, cells, cache_dir, progress, retry_failed, cache_ttl))
+
+
+def run_sweep_shard(
+    sweep: SweepFile,
+    path: Path,
+    cells: list[Cell],
+    shard: Shard,
+    cache_dir: Path | None,
+    progress: Callable[[int, Cell], Progress],
+    retry_failed: bool = False,
+    cache_ttl: float | None = None,
+) -> ShardResult:
+    """Run this process's part of a sweep that other processes (any scheduler) share:
+    each cell under a lease, finished cells skipped, the summary written once every cell
+    is settled."""
+    return run_sync(
+        run_shard(sweep, path, cells, shard, cache_dir, progress, retry_failed, cache_ttl)
+    )
+
+
+def summarize_sweep(sweep: SweepFile, cells: list[Cell]) -> SweepSummary:
+    """Write the sweep's summary from its cells' folders as they are; sends nothing."""
+    return summarize(sweep, cells)
 
 
 def plan_sweep(

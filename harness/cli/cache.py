@@ -1,4 +1,4 @@
-"""`harness cache stats|clear|prune|explain`."""
+"""`harness cache stats|clear|prune|explain|merge`."""
 
 from __future__ import annotations
 
@@ -95,6 +95,33 @@ def clear_command(cache_dir: Path | None, probes_only: bool) -> None:
     """Delete cached answers (all, or only the probes)."""
     removed = _open(cache_dir).clear("probe" if probes_only else None)
     click.echo(f"removed {removed} entries")
+
+
+@cache_group.command("merge")
+@click.argument(
+    "sources", metavar="SRC...", nargs=-1, required=True, type=click.Path(path_type=Path)
+)
+@click.option(
+    "--into",
+    type=click.Path(path_type=Path, file_okay=False),
+    required=True,
+    help="The cache folder to merge into (created if missing).",
+)
+def merge_command(sources: tuple[Path, ...], into: Path) -> None:
+    """Merge response caches (folders holding responses.sqlite, or the files) into one,
+    e.g. node-local caches after a job array. For a key in several, the newest answer wins;
+    an unreadable source is reported in one line and skipped; merging twice changes nothing."""
+    from harness.endpoints.netfs import warn_if_network_fs
+
+    warn_if_network_fs(into)
+    report = harness.merge_caches(list(sources), into)
+    for source, why in report.skipped.items():
+        click.echo(f"warning: {source}: skipped: {why}", err=True)
+    for source, rows in report.merged.items():
+        click.echo(f"{source}: {rows} entries added or renewed")
+    click.echo(f"merged {len(report.merged)} of {len(sources)} caches into {report.into}")
+    if not report.merged:
+        raise UserInputError(f"SRC: none of the {len(sources)} sources is a readable cache")
 
 
 @cache_group.command("explain")

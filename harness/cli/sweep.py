@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
 import harness
 from harness.cli.display import LiveProgress
 from harness.cli.options import cache_options
+from harness.cli.sweep_cells import FanOut, fanout_options, list_cells, report_part
 from harness.endpoints.cache import default_cache_dir
 from harness.render import Column, Table
 
@@ -30,6 +31,7 @@ __all__ = ["sweep_command"]
 @cache_options
 @click.option("--retry-failed", is_flag=True, help="Also redo documents that failed in a cell.")
 @click.option("--quiet", is_flag=True, help="No progress output.")
+@fanout_options
 def sweep_command(
     sweep_file: Path,
     dry_run: bool,
@@ -38,6 +40,7 @@ def sweep_command(
     cache_ttl: float | None,
     retry_failed: bool,
     quiet: bool,
+    **fanout: Any,
 ) -> None:
     """Run every prompt on every model over a grid of sampling parameters, N times.
 
@@ -45,11 +48,22 @@ def sweep_command(
     folder under RESULTS/sweeps/NAME/cells/; re-running resumes existing cells (a complete
     cell requests nothing) and the response cache answers any request made before.
     The sweep folder gets summary.md and summary.json (headline metrics with 95% CIs).
+    Processes started by a scheduler share a sweep with --cells I/N (docs/scheduling.md).
     """
+    fan = FanOut.of(fanout, dry_run)
     sweep = harness.load_sweep(sweep_file)
     cells = harness.expand_cells(sweep, sweep_file)
     cache = None if no_cache else (cache_dir or default_cache_dir())
+    folder = harness.SweepFolder.of(sweep.results, sweep.name)
+    if fan.list_cells or fan.summarize:
+        if fan.list_cells:
+            list_cells(cells, fan)
+        else:
+            _print_summary(harness.summarize_sweep(sweep, cells))
+            click.echo(f"sweep folder: {folder.path}")
+        return
     if dry_run:
+        cells = fan.part(cells)
         plans = harness.plan_sweep(sweep, sweep_file, cells, cache, retry_failed, cache_ttl)
         _print_plan(sweep.name, plans)
         return
@@ -59,11 +73,18 @@ def sweep_command(
             click.echo(f"cell {index + 1}/{len(cells)}: {cell.id}", err=True)
         return LiveProgress(quiet)
 
-    summary, outcomes = harness.run_sweep(
-        sweep, sweep_file, cells, cache, progress, retry_failed, cache_ttl
-    )
-    _print_summary(summary)
-    click.echo(f"sweep folder: {harness.SweepFolder.of(sweep.results, sweep.name).path}")
+    if fan.shard is not None:
+        part = harness.run_sweep_shard(
+            sweep, sweep_file, cells, fan.shard, cache, progress, retry_failed, cache_ttl
+        )
+        report_part(part, fan.shard, folder, _print_summary)
+        outcomes = part.outcomes
+    else:
+        summary, outcomes = harness.run_sweep(
+            sweep, sweep_file, cells, cache, progress, retry_failed, cache_ttl
+        )
+        _print_summary(summary)
+        click.echo(f"sweep folder: {folder.path}")
     requested = sum(o.requested for o in outcomes)
     cached = sum(o.from_cache for o in outcomes)
     click.echo(

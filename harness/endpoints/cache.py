@@ -31,6 +31,7 @@ from typing import Any
 
 import platformdirs
 
+from harness.endpoints.netfs import warn_if_network_fs
 from harness.errors import HarnessError
 
 __all__ = [
@@ -262,6 +263,7 @@ class ResponseCache:
 def open_cache(directory: Path, ttl: float | None = None) -> ResponseCache | None:
     """The cache for a run, or None (with a one-line warning) when it cannot be used: the
     cache only saves requests, so a run goes on without it rather than fail."""
+    warn_if_network_fs(directory)
     try:
         return ResponseCache(directory, ttl)
     except CacheUnavailable as exc:

@@ -4,6 +4,7 @@
     summary.json, .md       one row per cell, rebuilt from the cells' folders every time
     server-<endpoint>.log   a local endpoint's server log
     cells/<cell id>/        an ordinary run folder (manifest.json, predictions.jsonl, ...)
+    leases/<cell id>.lease  which process runs the cell now (`--cells`; runs/lease.py)
 
 Nothing else in the harness spells these names: the engine, `compare` and `report` all
 come through here.
@@ -22,6 +23,7 @@ from harness.scoring.metrics import MetricValue
 __all__ = ["SummaryCell", "SweepFolder", "SweepSummary", "cell_outcome"]
 
 _CELLS, _SUMMARY, _SUMMARY_MD, _SWEEP = "cells", "summary.json", "summary.md", "sweep.json"
+_LEASES = "leases"
 
 
 class SummaryCell(BaseModel):
@@ -102,6 +104,9 @@ class SweepFolder:
 
     def cell(self, cell_id: str) -> Path:
         return self.path / _CELLS / cell_id
+
+    def lease(self, cell_id: str) -> Path:
+        return self.path / _LEASES / f"{cell_id}.lease"
 
     def cell_ref(self, cell_id: str) -> str:
         """The cell's folder relative to the sweep folder, as the summary records it."""
