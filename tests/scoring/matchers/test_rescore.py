@@ -117,6 +117,7 @@ def test_run_option_and_sweep_field_reach_the_scoring() -> None:
         "run", ["--matcher", "embedding+guards", "--assignment", "many-to-one"]
     ).params
     parsed.pop("quiet")
+    assert parsed.pop("baseline") is None  # a second run after this one, not part of it
     evaluation = harness.RunRequest.from_options(parsed).evaluation
     assert (evaluation.matcher, evaluation.assignment) == ("embedding+guards", "many-to-one")
     config = harness.ScoringConfig().choosing(0.0, evaluation.matcher, evaluation.assignment)
