@@ -14,6 +14,7 @@ __all__ = [
     "cache_dir_option",
     "cache_options",
     "duration",
+    "intersection_option",
     "matcher_options",
     "rescore_matcher_options",
 ]
@@ -28,6 +29,11 @@ cache_dir_option = click.option(
 )
 _no_cache_option = click.option(
     "--no-cache", is_flag=True, help="Neither read nor write the response cache."
+)
+
+
+intersection_option = click.option(
+    "--intersection", is_flag=True, help="Compare on the documents all runs have in common."
 )
 
 
