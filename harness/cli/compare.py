@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import click
 
 import harness
-from harness.cli.options import intersection_option
+from harness.cli.options import intersection_option, option_group
 from harness.errors import UserInputError
 from harness.resampling import DEFAULT_BOOTSTRAP_SEED, DEFAULT_RESAMPLES
 
@@ -112,6 +112,24 @@ def _write(c: Comparison, output: Output) -> None:
         click.echo(f"wrote {output.markdown}", err=True)
 
 
+_output_option_group = option_group(
+    click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["table", "markdown", "json"]),
+        default="table",
+        show_default=True,
+        help="What stdout gets: rich tables, a Markdown report, or the comparison as JSON.",
+    ),
+    click.option("--json", is_flag=True, help="Same as --format json."),
+    click.option(
+        "--markdown",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help="Also write the Markdown report to this file.",
+    ),
+)
+
+
 def _output_options(command: Callable[..., None]) -> Callable[..., None]:
     """--format, --json and --markdown, handed to the command as one `Output`."""
 
@@ -119,25 +137,7 @@ def _output_options(command: Callable[..., None]) -> Callable[..., None]:
     def wrapper(*args: object, fmt: str, json: bool, markdown: Path | None, **kw: object) -> None:
         command(*args, output=Output("json" if json else fmt, markdown), **kw)
 
-    options = [
-        click.option(
-            "--format",
-            "fmt",
-            type=click.Choice(["table", "markdown", "json"]),
-            default="table",
-            show_default=True,
-            help="What stdout gets: rich tables, a Markdown report, or the comparison as JSON.",
-        ),
-        click.option("--json", is_flag=True, help="Same as --format json."),
-        click.option(
-            "--markdown",
-            type=click.Path(path_type=Path, dir_okay=False),
-            help="Also write the Markdown report to this file.",
-        ),
-    ]
-    for option in reversed(options):
-        wrapper = option(wrapper)
-    return wrapper
+    return _output_option_group(wrapper)
 
 
 @click.command("compare")

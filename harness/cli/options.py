@@ -16,6 +16,7 @@ __all__ = [
     "duration",
     "intersection_option",
     "matcher_options",
+    "option_group",
     "rescore_matcher_options",
 ]
 
@@ -30,6 +31,17 @@ cache_dir_option = click.option(
 _no_cache_option = click.option(
     "--no-cache", is_flag=True, help="Neither read nor write the response cache."
 )
+
+
+def option_group(*options: Callable[[F], F]) -> Callable[[F], F]:
+    """One decorator for several options, applied so that --help lists them in this order."""
+
+    def apply(command: F) -> F:
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return apply
 
 
 intersection_option = click.option(

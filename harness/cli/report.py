@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import click
 
 import harness
-from harness.cli.options import intersection_option
+from harness.cli.options import intersection_option, option_group
 
 if TYPE_CHECKING:  # harness.report loads jinja2 and numpy: not for `harness --help`
     from harness.report import ReportOptions
@@ -21,7 +21,7 @@ __all__ = ["report_command"]
 _RUN = click.Path(path_type=Path, exists=True, file_okay=False)
 
 
-_OPTIONS = (
+_options = option_group(
     click.option(
         "--prices",
         type=click.Path(path_type=Path, exists=True, dir_okay=False),
@@ -52,7 +52,7 @@ _OPTIONS = (
 
 
 def _report_options(command: Callable[..., None]) -> Callable[..., None]:
-    """The options in `_OPTIONS`, handed to the command as one `ReportOptions` (the value
+    """The options in `_options`, handed to the command as one `ReportOptions` (the value
     `write_report` and `write_history` take), declared once for both."""
 
     @functools.wraps(command)
@@ -72,9 +72,7 @@ def _report_options(command: Callable[..., None]) -> Callable[..., None]:
         )
         command(*args, options=chosen, **kw)
 
-    for option in reversed(_OPTIONS):
-        wrapper = option(wrapper)
-    return wrapper
+    return _options(wrapper)
 
 
 @click.command("report")
