@@ -5,9 +5,9 @@ delta B - A gets a paired bootstrap interval (the same resampled documents for b
 and a paired permutation test, Holm-corrected across the whole family of comparisons
 (every pair x every metric: with a sweep's ten cells that is nine pairs, and correcting
 per pair would let one of them look significant by chance); documents whose outcome
-flipped are listed so a reader can see what moved. Scoring settings (thresholds, matcher)
-that differ from the baseline's are named in `warnings`, since the delta then mixes a
-model change with a scoring change. Macro metrics are expressed as
+flipped (`flips.py`) are listed so a reader can see what moved. Scoring settings
+(thresholds, matcher) that differ from the baseline's are named in `warnings`, since the
+delta then mixes a model change with a scoring change. Macro metrics are expressed as
 functions of summed columns too (per-document value and a "defined" indicator), so one
 statistic serves the point estimate, the bootstrap and the permutation test.
 """
@@ -21,12 +21,13 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from harness.errors import UserInputError
+from harness.flips import FLIP_THRESHOLD, FlippedDoc, flipped_documents
 from harness.paired import Array, available_metrics, design, holm, quantiles, rounded, statistic
 from harness.render.numbers import DELTA_DIGITS, number, p_value
 from harness.resampling import DEFAULT_BOOTSTRAP_SEED, DEFAULT_RESAMPLES
 from harness.runs import RunFolder, SweepFolder
 from harness.scoring.document import DocScore, ScoringConfig
-from harness.scoring.metrics import HEADLINE_METRICS, counts_matrix, per_document_metrics
+from harness.scoring.metrics import HEADLINE_METRICS
 from harness.scoring.stats import (
     SumStatistic,
     paired_bootstrap_deltas,
@@ -51,8 +52,6 @@ __all__ = [
 ]
 
 DEFAULT_COMPARE_METRICS: tuple[str, ...] = (*HEADLINE_METRICS, "claim_f1_macro")
-FLIP_THRESHOLD = 0.5
-_FLIP_METRICS = ("claim_f1", "attributed_f1")
 
 
 class MetricDelta(BaseModel):
@@ -65,18 +64,6 @@ class MetricDelta(BaseModel):
     ci_high: float | None
     p_value: float | None
     p_holm: float | None
-
-
-class FlippedDoc(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    doc_id: str
-    reasons: list[str]
-    claim_f1_a: float
-    claim_f1_b: float
-    attributed_f1_a: float
-    attributed_f1_b: float
-    failure_a: str | None
-    failure_b: str | None
 
 
 class PairComparison(BaseModel):
@@ -146,26 +133,6 @@ def _common_docs(
                     f"{base_path.path} (n_gold {b.n_gold} vs {a.n_gold})"
                 )
     return ids
-
-
-def flipped_documents(a: Sequence[DocScore], b: Sequence[DocScore]) -> list[FlippedDoc]:
-    """Documents whose outcome flipped from A to B (one rule, shared with the report)."""
-    per_a = per_document_metrics(counts_matrix(a))
-    per_b = per_document_metrics(counts_matrix(b))
-    vals, out = (("a", per_a), ("b", per_b)), []
-    for i, (sa, sb) in enumerate(zip(a, b, strict=True)):
-        reasons = [
-            f"{name} {per_a[name][i]:.2f}->{per_b[name][i]:.2f}"
-            for name in _FLIP_METRICS
-            if abs(per_b[name][i] - per_a[name][i]) >= FLIP_THRESHOLD
-        ]
-        if (sa.failure is None) != (sb.failure is None):
-            reasons.append(f"failure {sa.failure or 'none'}->{sb.failure or 'none'}")
-        if reasons:
-            f1 = {f"{m}_{r}": round(float(v[m][i]), 6) for m in _FLIP_METRICS for r, v in vals}
-            out.append(FlippedDoc(doc_id=sa.doc_id, reasons=reasons, failure_a=sa.failure,
-                                  failure_b=sb.failure, **f1))  # fmt: skip
-    return out
 
 
 _Raw = tuple[str, float, float, Array, float]  # metric, A, B, bootstrap deltas, p

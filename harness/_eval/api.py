@@ -16,12 +16,12 @@ from pydantic import ValidationError
 
 from harness._eval.cells import CellJob, Shared, run_cell
 from harness._eval.fanout import ShardResult, run_shard, summarize
-from harness._eval.loop import run_sync
+from harness._eval.loop import run_sync, synchronous
 from harness._eval.manifest import rescored_manifest
 from harness._eval.resume import resumed_request
 from harness._eval.run import Progress, RunOutcome, Silent, gold_notice, load_corpus
 from harness._eval.score import check_rescore_loses_nothing, score_run
-from harness._eval.sweep import CellOutcome, CellPlan, plan_cells, run_cells
+from harness._eval.sweep import plan_cells, run_cells
 from harness.corpus import check_gold, load_documents
 from harness.endpoints.cache import default_cache_dir
 from harness.endpoints.resolve import DEFAULTS, EndpointResolver, with_kind_defaults
@@ -177,19 +177,6 @@ def run_baseline_beside(request: RunRequest, outcome: RunOutcome, name: str) -> 
     return run(base)
 
 
-def run_sweep(
-    sweep: SweepFile,
-    path: Path,
-    cells: list[Cell],
-    cache_dir: Path | None,
-    progress: Callable[[int, Cell], Progress],
-    retry_failed: bool = False,
-    cache_ttl: float | None = None,
-) -> tuple[SweepSummary, list[CellOutcome]]:
-    """Run (or resume) every cell in order; an endpoint failure stops only its cell."""
-    return run_sync(run_cells(sweep, path, cells, cache_dir, progress, retry_failed, cache_ttl))
-
-
 def run_sweep_shard(
     sweep: SweepFile,
     path: Path,
@@ -213,16 +200,9 @@ def summarize_sweep(sweep: SweepFile, cells: list[Cell]) -> SweepSummary:
     return summarize(sweep, cells)
 
 
-def plan_sweep(
-    sweep: SweepFile,
-    path: Path,
-    cells: list[Cell],
-    cache_dir: Path | None,
-    retry_failed: bool = False,
-    cache_ttl: float | None = None,
-) -> list[CellPlan]:
-    """What each cell would request (documents neither recorded nor cached); sends nothing."""
-    return run_sync(plan_cells(sweep, path, cells, cache_dir, retry_failed, cache_ttl))
+# `harness.run_sweep` and `harness.plan_sweep`: the engine's sweep functions, blocking.
+run_sweep = synchronous(run_cells, "run_sweep")
+plan_sweep = synchronous(plan_cells, "plan_sweep")
 
 
 def rescore(

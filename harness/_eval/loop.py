@@ -8,13 +8,15 @@ synchronous API works in scripts, the CLI and notebooks alike.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
+import functools
+from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
-__all__ = ["run_sync"]
+__all__ = ["run_sync", "synchronous"]
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 
 def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
@@ -24,3 +26,15 @@ def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
         return asyncio.run(coroutine)
     with ThreadPoolExecutor(1, thread_name_prefix="harness") as pool:
         return pool.submit(asyncio.run, coroutine).result()
+
+
+def synchronous(function: Callable[P, Coroutine[Any, Any, T]], name: str) -> Callable[P, T]:
+    """The blocking twin of an async function, named `name`: its parameters, defaults and
+    docstring are the async one's, declared once there, so the two cannot drift apart."""
+
+    @functools.wraps(function)
+    def blocking(*args: P.args, **kwargs: P.kwargs) -> T:
+        return run_sync(function(*args, **kwargs))
+
+    blocking.__name__ = blocking.__qualname__ = name
+    return blocking

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import click
 
 import harness
+from harness.cli.options import intersection_option, option_group
 from harness.errors import UserInputError
 from harness.resampling import DEFAULT_BOOTSTRAP_SEED, DEFAULT_RESAMPLES
 
@@ -94,6 +95,41 @@ class Output:
     markdown: Path | None
 
 
+def _write(c: Comparison, output: Output) -> None:
+    """Warnings to stderr, the comparison to stdout as asked, and the Markdown file if asked."""
+    for warning in c.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if output.fmt == "json":
+        click.echo(c.model_dump_json(indent=2))
+    elif output.fmt == "markdown":
+        click.echo(_markdown(c))
+    else:
+        _print(c)
+    if output.markdown is not None:
+        from harness.runs import write_atomic
+
+        write_atomic(output.markdown, _markdown(c))
+        click.echo(f"wrote {output.markdown}", err=True)
+
+
+_output_option_group = option_group(
+    click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["table", "markdown", "json"]),
+        default="table",
+        show_default=True,
+        help="What stdout gets: rich tables, a Markdown report, or the comparison as JSON.",
+    ),
+    click.option("--json", is_flag=True, help="Same as --format json."),
+    click.option(
+        "--markdown",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help="Also write the Markdown report to this file.",
+    ),
+)
+
+
 def _output_options(command: Callable[..., None]) -> Callable[..., None]:
     """--format, --json and --markdown, handed to the command as one `Output`."""
 
@@ -101,25 +137,7 @@ def _output_options(command: Callable[..., None]) -> Callable[..., None]:
     def wrapper(*args: object, fmt: str, json: bool, markdown: Path | None, **kw: object) -> None:
         command(*args, output=Output("json" if json else fmt, markdown), **kw)
 
-    options = [
-        click.option(
-            "--format",
-            "fmt",
-            type=click.Choice(["table", "markdown", "json"]),
-            default="table",
-            show_default=True,
-            help="What stdout gets: rich tables, a Markdown report, or the comparison as JSON.",
-        ),
-        click.option("--json", is_flag=True, help="Same as --format json."),
-        click.option(
-            "--markdown",
-            type=click.Path(path_type=Path, dir_okay=False),
-            help="Also write the Markdown report to this file.",
-        ),
-    ]
-    for option in reversed(options):
-        wrapper = option(wrapper)
-    return wrapper
+    return _output_option_group(wrapper)
 
 
 @click.command("compare")
@@ -135,9 +153,7 @@ def _output_options(command: Callable[..., None]) -> Callable[..., None]:
 )
 @click.option("--seed", type=int, default=DEFAULT_BOOTSTRAP_SEED, show_default=True)
 @click.option("--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.05)
-@click.option(
-    "--intersection", is_flag=True, help="Compare on the documents all runs have in common."
-)
+@intersection_option
 @_output_options
 @click.option(
     "--fail-on-regression",
@@ -185,19 +201,7 @@ def compare_command(
         intersection=intersection,
         alpha=alpha,
     )
-    for warning in comparison.warnings:
-        click.echo(f"warning: {warning}", err=True)
-    if output.fmt == "json":
-        click.echo(comparison.model_dump_json(indent=2))
-    elif output.fmt == "markdown":
-        click.echo(_markdown(comparison))
-    else:
-        _print(comparison)
-    if output.markdown is not None:
-        from harness.runs import write_atomic
-
-        write_atomic(output.markdown, _markdown(comparison))
-        click.echo(f"wrote {output.markdown}", err=True)
+    _write(comparison, output)
     failed = harness.regressions(comparison, parsed)
     for line in failed:
         click.echo(f"regression: {line}", err=True)

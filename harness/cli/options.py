@@ -14,7 +14,9 @@ __all__ = [
     "cache_dir_option",
     "cache_options",
     "duration",
+    "intersection_option",
     "matcher_options",
+    "option_group",
     "rescore_matcher_options",
 ]
 
@@ -28,6 +30,22 @@ cache_dir_option = click.option(
 )
 _no_cache_option = click.option(
     "--no-cache", is_flag=True, help="Neither read nor write the response cache."
+)
+
+
+def option_group(*options: Callable[[F], F]) -> Callable[[F], F]:
+    """One decorator for several options, applied so that --help lists them in this order."""
+
+    def apply(command: F) -> F:
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return apply
+
+
+intersection_option = click.option(
+    "--intersection", is_flag=True, help="Compare on the documents all runs have in common."
 )
 
 

@@ -8,30 +8,12 @@ must stay outside the repository.
 Input: ``<src>/text/<doc>.txt``, ``<src>/attributions/<doc>_<annotator>.ann`` and an optional
 ``<src>/metadata.tsv`` (columns ``filename``, ``title``, ``publication_date``).
 
-One attribution (brat ``E`` line) becomes one GoldClaim:
-
-* ``evidence``: the document text from the first start to the last end of its Content
-  fragments. It is verbatim and contiguous, so it may include a cue that interrupts the content.
-* ``statement``: the Content fragments (of ``Content``, ``Content2``, ...) in document order,
-  joined by one space.
-* ``speaker`` / ``cue``: the Source / Cue fragments joined by a space. With no Source, the
-  speaker is null and ``speaker_type`` is ``author``.
-* PolNeAR has no speaker types, quote types, reporting chains or standalone statements. They
-  are listed in ``unannotated`` and get placeholders (``person``, ``indirect``, ``via=[]``).
-
 Annotator rule (some articles have several annotators, and gold needs one):
 ``FIRST_ALPHABETICAL`` keeps the alphabetically first annotator id. ``MOST_ATTRIBUTIONS`` keeps
 the annotator with the most ``E`` lines, and ties go to the alphabetically first. The other
 annotations are kept too, so inter-annotator agreement can be measured.
 
-Attributions without Content count in ``n_attributions`` (an annotator made the ``E`` line)
-and in ``n_without_content``, but yield no claim: with no content there is no evidence. In the
-dev split the only case is a trigger-only event whose trigger a complete event also uses.
-It is a brat leftover, not a lost claim.
-
-Every ``T`` line is verified: the text at its offsets (fragments in listed order, joined by a
-space, as brat writes them) must equal the recorded text. Drifted offsets would otherwise
-become wrong evidence without anyone noticing, so a mismatch raises PolnearFormatError.
+How one ``.ann`` file becomes gold (claims, placeholders, span checks) is in ``polnear_ann``.
 """
 
 from __future__ import annotations
@@ -39,14 +21,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from harness.claims import Document, GoldClaim, GoldDocument, GoldField, QuoteType, SpeakerType
+from harness.claims import Document, GoldDocument
 from harness.errors import UserInputError
+from harness.importers.polnear_ann import PolnearAnnotation, PolnearFormatError, read_ann, utf8
 
 __all__ = [
     "LICENCE",
@@ -62,19 +44,6 @@ __all__ = [
 ]
 
 LICENCE = "PolNeAR v1.0.0, research use only"
-UNANNOTATED = [GoldField.SPEAKER_TYPE, GoldField.QUOTE_TYPE, GoldField.VIA, GoldField.STATEMENT]
-
-_T_LINE = re.compile(r"(T\d+)\t(\S+) (\d+ \d+(?:;\d+ \d+)*)\t(.*)")
-_E_LINE = re.compile(r"(E\d+)\t(.*)")
-_ARG = re.compile(r"([A-Za-z][A-Za-z_-]*?)(\d*):(T\d+)")
-_TRIGGERS = frozenset({"Attribution", "Attribution-no-source"})
-_ROLES = ("Source", "Cue", "Content")
-
-Fragment = tuple[int, int]
-
-
-class PolnearFormatError(UserInputError, ValueError):
-    """The corpus files break the brat/PolNeAR format; the message names file and line."""
 
 
 class PolnearLayoutError(UserInputError, FileNotFoundError):
@@ -90,17 +59,6 @@ class AnnotatorRule(StrEnum):
 
     FIRST_ALPHABETICAL = "first_alphabetical"
     MOST_ATTRIBUTIONS = "most_attributions"
-
-
-@dataclass(frozen=True)
-class PolnearAnnotation:
-    """One annotator's gold for one document, plus the counts that the gold itself cannot show."""
-
-    annotator: str
-    gold: GoldDocument
-    n_attributions: int
-    n_without_content: int
-    n_spans_verified: int
 
 
 @dataclass(frozen=True)
@@ -184,7 +142,7 @@ def read_polnear(
     kept: dict[str, PolnearAnnotation] = {}
     others: dict[str, tuple[PolnearAnnotation, ...]] = {}
     for doc_id, text_path in texts.items():
-        text = _utf8(text_path)  # exact text, no newline translation: offsets count on it
+        text = utf8(text_path)  # exact text, no newline translation: offsets count on it
         if not text:
             raise PolnearFormatError(f"{text_path}: empty document")
         row = meta.get(doc_id, {})
@@ -197,7 +155,7 @@ def read_polnear(
                 licence=LICENCE,
             )
         )
-        parsed = [_read_ann(p, text, doc_id, p.stem.rpartition("_")[2]) for p in anns[doc_id]]
+        parsed = [read_ann(p, text, doc_id, p.stem.rpartition("_")[2]) for p in anns[doc_id]]
         if keep is AnnotatorRule.FIRST_ALPHABETICAL:
             best = min(parsed, key=lambda a: a.annotator)
         else:
@@ -238,130 +196,13 @@ def _read_metadata(path: Path) -> dict[str, dict[str, str]]:
     """Rows of metadata.tsv by filename. QUOTE_NONE, because titles contain quote marks."""
     if not path.is_file():
         return {}
-    lines = io.StringIO(_utf8(path), newline="")
+    lines = io.StringIO(utf8(path), newline="")
     reader = csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)
     if reader.fieldnames is None or "filename" not in reader.fieldnames:
         raise PolnearFormatError(f"{path}: no 'filename' column")
     return {row["filename"]: row for row in reader}
 
 
-def _utf8(path: Path) -> str:
-    """A file's text exactly as stored; not UTF-8 is one error naming the line."""
-    data = path.read_bytes()
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        fix = "PolNeAR files are UTF-8: convert it (e.g. iconv -t UTF-8)"
-        raise _error(path, line, f"not UTF-8 text (byte {data[exc.start]:#04x}); {fix}") from exc
-
-
 def _value(row: Mapping[str, str | None], key: str) -> str | None:
     """A metadata cell, or None for a missing, empty or literal 'None' value."""
     return None if (value := row.get(key)) in (None, "", "None") else value
-
-
-# One pass over the brat lines, one branch per format rule: complex, and clearer whole.
-def _read_ann(path: Path, text: str, doc_id: str, annotator: str) -> PolnearAnnotation:  # noqa: C901
-    """Parse one .ann file against its document text, verifying each span."""
-    spans: dict[str, tuple[str, tuple[Fragment, ...]]] = {}
-    events: list[tuple[int, str, list[str]]] = []
-    lines = _utf8(path).split("\n")  # not splitlines(): span text may hold U+2028 etc.
-    for no, raw in enumerate(lines, 1):
-        line = raw.removesuffix("\r")
-        if not line.strip() or line.startswith("#"):  # blank, or a brat annotator note
-            continue
-        if line.startswith("T"):
-            if (t := _T_LINE.fullmatch(line)) is None:
-                raise _error(
-                    path,
-                    no,
-                    "malformed span line, expected 'T<n>\\t<type> <start> <end>"
-                    "[;<start> <end>...]\\t<text>'",
-                )
-            sid, kind, offsets, recorded = t.groups()
-            if sid in spans:
-                raise _error(path, no, f"span {sid} defined twice")
-            frags = tuple((int(a), int(b)) for a, b in (f.split(" ") for f in offsets.split(";")))
-            if any(not 0 <= a < b <= len(text) for a, b in frags):
-                raise _error(
-                    path,
-                    no,
-                    f"span {sid}: offsets {offsets} outside the text "
-                    f"({len(text)} characters) or empty",
-                )
-            found = " ".join(text[a:b] for a, b in frags)
-            if found != recorded:
-                raise _error(
-                    path,
-                    no,
-                    f"span {sid}: text at {offsets} is {found[:80]!r} "
-                    f"but the .ann records {recorded[:80]!r}",
-                )
-            spans[sid] = (kind, frags)
-        elif line.startswith("E") and (e := _E_LINE.fullmatch(line)) and e.group(2).split():
-            events.append((no, e.group(1), e.group(2).split()))  # split(): tolerate stray blanks
-        else:
-            raise _error(path, no, "malformed line; PolNeAR .ann files hold only T and E lines")
-    claims: list[tuple[int, int, GoldClaim]] = []
-    without_content = 0
-    for no, eid, args in events:
-        trigger_type, _, trigger = args[0].partition(":")
-        if trigger_type not in _TRIGGERS or spans.get(trigger, ("", ()))[0] != trigger_type:
-            raise _error(
-                path,
-                no,
-                f"attribution {eid}: trigger {args[0]!r} is not an "
-                "Attribution span defined in this file",
-            )
-        roles: dict[str, list[Fragment]] = {role: [] for role in _ROLES}
-        for arg in args[1:]:
-            if (a := _ARG.fullmatch(arg)) is None or a.group(1) not in roles:
-                raise _error(path, no, f"attribution {eid}: bad argument {arg!r}")
-            role, sid = a.group(1), a.group(3)
-            if sid not in spans or spans[sid][0] != role:
-                raise _error(path, no, f"attribution {eid}: {sid} is not a {role} span here")
-            roles[role].extend(spans[sid][1])
-        if not roles["Content"]:
-            without_content += 1
-            continue
-        claims.append((min(roles["Content"])[0], no, _claim(text, roles)))
-    gold = GoldDocument(
-        doc_id=doc_id,
-        annotator=annotator,
-        unannotated=list(UNANNOTATED),
-        claims=[c for _, _, c in sorted(claims, key=lambda x: x[:2])],
-    )
-    return PolnearAnnotation(
-        annotator=annotator,
-        gold=gold,
-        n_attributions=len(events),
-        n_without_content=without_content,
-        n_spans_verified=len(spans),
-    )
-
-
-def _claim(text: str, roles: Mapping[str, list[Fragment]]) -> GoldClaim:
-    """Map one attribution's pooled fragments to a GoldClaim (see the module docstring)."""
-
-    def joined(frags: list[Fragment]) -> str | None:
-        return " ".join(text[a:b] for a, b in sorted(frags)) if frags else None
-
-    content = sorted(roles["Content"])
-    speaker = joined(roles["Source"])
-    return GoldClaim(
-        statement=" ".join(text[a:b] for a, b in content),
-        evidence=text[content[0][0] : max(b for _, b in content)],
-        speaker=speaker,
-        speaker_type=SpeakerType.PERSON if speaker else SpeakerType.AUTHOR,
-        cue=joined(roles["Cue"]),
-        quote_type=QuoteType.INDIRECT,
-        via=[],
-        speaker_aliases=[],
-        required=True,
-    )
-
-
-def _error(path: Path, line: int, message: str) -> PolnearFormatError:
-    """Build the error every format problem raises: file and line first, so editors jump there."""
-    return PolnearFormatError(f"{path}:{line}: {message}")

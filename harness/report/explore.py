@@ -19,7 +19,7 @@ from typing import Any
 from markupsafe import Markup
 
 from harness.claims import Claim
-from harness.compare import flipped_documents
+from harness.flips import flipped_documents
 from harness.report.data import DOC_METRICS, SPEAKER_TYPES, RunData
 from harness.report.highlight import TextMap, evidence_spans
 

@@ -161,29 +161,51 @@ def score_document(
         for c in gold.claims
     ]
     matches = _match(pred_views, gold_views, document, config)
-    pairs = []
-    for m in matches:
-        p, g = predicted[m.predicted], gold.claims[m.gold]
-        pairs.append(
-            MatchedPair(
-                predicted=m.predicted,
-                gold=m.gold,
-                similarity=round(m.similarity, 6),
-                gold_required=g.required,
-                speaker=speaker_matches(p.speaker, g.speaker, g.speaker_aliases),
-                speaker_type=_check(GoldField.SPEAKER_TYPE, gold, p.speaker_type == g.speaker_type),
-                quote_type=_check(GoldField.QUOTE_TYPE, gold, p.quote_type == g.quote_type),
-                via=_check(GoldField.VIA, gold, via_matches(p.via, g.via)),
-                via_innermost=None
-                if GoldField.VIA in gold.unannotated
-                else via_innermost_matches(p.via, g.via),
-                cue=_check(GoldField.CUE, gold, cue_matches(p.cue, g.cue)),
-            )
-        )
+    pairs = [_pair(m, predicted[m.predicted], gold) for m in matches]
     matched_gold = {pair.gold for pair in pairs}
     matched_pred = {pair.predicted for pair in pairs}
-    counts = DocCounts(
-        n_pred=len(predicted),
+    return DocScore(
+        doc_id=doc_id,
+        failure=failure,
+        counts=_counts(pairs, len(predicted), pred_views, gold, failure, valid_first_attempt),
+        pairs=pairs,
+        missed_gold=[i for i, c in enumerate(gold.claims) if c.required and i not in matched_gold],
+        unmatched_predicted=[i for i in range(len(predicted)) if i not in matched_pred],
+        ungrounded_predicted=[i for i, v in enumerate(pred_views) if not v.grounding.found],
+    )
+
+
+def _pair(m: Match, p: Claim, gold: GoldDocument) -> MatchedPair:
+    """One matched pair with its attribution checks (None where the gold leaves a field
+    unannotated)."""
+    g = gold.claims[m.gold]
+    return MatchedPair(
+        predicted=m.predicted,
+        gold=m.gold,
+        similarity=round(m.similarity, 6),
+        gold_required=g.required,
+        speaker=speaker_matches(p.speaker, g.speaker, g.speaker_aliases),
+        speaker_type=_check(GoldField.SPEAKER_TYPE, gold, p.speaker_type == g.speaker_type),
+        quote_type=_check(GoldField.QUOTE_TYPE, gold, p.quote_type == g.quote_type),
+        via=_check(GoldField.VIA, gold, via_matches(p.via, g.via)),
+        via_innermost=None
+        if GoldField.VIA in gold.unannotated
+        else via_innermost_matches(p.via, g.via),
+        cue=_check(GoldField.CUE, gold, cue_matches(p.cue, g.cue)),
+    )
+
+
+def _counts(
+    pairs: list[MatchedPair],
+    n_pred: int,
+    pred_views: list[ClaimView],
+    gold: GoldDocument,
+    failure: str | None,
+    valid_first_attempt: bool,
+) -> DocCounts:
+    """The document's counts, from which every corpus metric is summed."""
+    return DocCounts(
+        n_pred=n_pred,
         n_pred_grounded=sum(v.grounding.found for v in pred_views),
         n_gold=len(gold.claims),
         n_gold_required=sum(c.required for c in gold.claims),
@@ -205,13 +227,4 @@ def score_document(
         cue_ok=sum(p.cue is True for p in pairs),
         valid=int(failure is None),
         valid_first_attempt=int(failure is None and valid_first_attempt),
-    )
-    return DocScore(
-        doc_id=doc_id,
-        failure=failure,
-        counts=counts,
-        pairs=pairs,
-        missed_gold=[i for i, c in enumerate(gold.claims) if c.required and i not in matched_gold],
-        unmatched_predicted=[i for i in range(len(predicted)) if i not in matched_pred],
-        ungrounded_predicted=[i for i, v in enumerate(pred_views) if not v.grounding.found],
     )
