@@ -215,17 +215,20 @@ class RunFolder:
     def write_scores(self, scores: list[DocScore]) -> None:
         with self.scores_writer() as write:
             for score in scores:
-                write(score)
+                write(score.model_dump_json())
 
     @contextmanager
-    def scores_writer(self) -> Iterator[Callable[[DocScore], None]]:
-        """Stream scores to a temporary file, renamed over scores.jsonl only when complete."""
+    def scores_writer(self) -> Iterator[Callable[[str], None]]:
+        """Stream scores to a temporary file, renamed over scores.jsonl only when complete.
+
+        `write` takes a score as `DocScore.model_dump_json()` text: scoring workers send
+        that text back, so the parent never rebuilds the models just to dump them again."""
         fd, tmp = tempfile.mkstemp(dir=self.path, prefix=f".{SCORES}.", suffix=".tmp")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
 
-                def write(score: DocScore) -> None:
-                    handle.write(score.model_dump_json() + "\n")
+                def write(score_json: str) -> None:
+                    handle.write(score_json + "\n")
 
                 yield write
                 handle.flush()
