@@ -103,19 +103,20 @@ def _child(
     if trace:
         from harness.scoring.batch import BatchScorer
 
-        score = BatchScorer.score
+        lines = BatchScorer.lines
 
-        def traced_score(self: BatchScorer, tasks: Any) -> Any:
-            # Snapshot when the first batch is scored: documents, gold of the batch, its
-            # predictions read back and its scoring tasks are all alive here.
-            if not at_scoring:
-                current, _ = tracemalloc.get_traced_memory()
-                at_scoring["traced_mb"] = current / 2**20
-                at_scoring["rss_now_mb"] = _rss_now_mb()
-                at_scoring["top"] = _top_allocations(tracemalloc.take_snapshot(), trace)
-            return score(self, tasks)
+        def traced_lines(self: BatchScorer, tasks: Any) -> Any:
+            # Snapshot when the first document is scored: documents, gold of the batch, its
+            # predictions read back and its scoring tasks (queued jobs) are all alive here.
+            for line in lines(self, tasks):
+                if not at_scoring:
+                    current, _ = tracemalloc.get_traced_memory()
+                    at_scoring["traced_mb"] = current / 2**20
+                    at_scoring["rss_now_mb"] = _rss_now_mb()
+                    at_scoring["top"] = _top_allocations(tracemalloc.take_snapshot(), trace)
+                yield line
 
-        setattr(BatchScorer, "score", traced_score)  # noqa: B010
+        setattr(BatchScorer, "lines", traced_lines)  # noqa: B010
     started = time.perf_counter()
     outcome = asyncio.run(run_evaluation(config, None))
     wall = time.perf_counter() - started

@@ -6,6 +6,7 @@ A fresh run, a resumed run and `rescore` all score here, so they give identical 
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -15,7 +16,7 @@ from harness.errors import HarnessError, UserInputError
 from harness.runs import PredictionRecord, RunFolder
 from harness.scoring.batch import SCORING_BATCH, BatchScorer, ScoringTask
 from harness.scoring.document import ScoringConfig
-from harness.scoring.metrics import FIELDS, Metrics, aggregate_counts, counts_row
+from harness.scoring.metrics import FIELDS, Metrics, aggregate_counts
 
 __all__ = ["check_rescore_loses_nothing", "score_run", "score_stopped_run", "scoring_task"]
 
@@ -37,22 +38,27 @@ def score_run(
     rows: list[list[float]] = []
     failures: dict[str, int] = {}
     with folder.scores_writer() as write, BatchScorer(scoring) as scorer:
-        for start in range(0, len(scored), SCORING_BATCH):
-            batch = scored[start : start + SCORING_BATCH]
-            batch_gold = gold.load(batch)
-            tasks = []
-            for doc in batch:
-                record = folder.read_prediction_at(offsets[doc.id]) if doc.id in offsets else None
-                tasks.append(scoring_task(doc, batch_gold[doc.id], record))
-            for score in scorer.score(tasks):
-                write(score)
-                rows.append(counts_row(score))
-                if score.failure is not None:
-                    failures[score.failure] = failures.get(score.failure, 0) + 1
+        for line in scorer.lines(_tasks(folder, scored, gold, offsets)):
+            write(line.json)
+            rows.append(line.counts)
+            if line.failure is not None:
+                failures[line.failure] = failures.get(line.failure, 0) + 1
     counts = np.array(rows, dtype=float).reshape(len(rows), len(FIELDS))
     metrics = aggregate_counts(counts, failures)
     folder.write_metrics(metrics)
     return metrics
+
+
+def _tasks(
+    folder: RunFolder, scored: list[Document], gold: GoldSet, offsets: dict[str, int]
+) -> Iterator[ScoringTask]:
+    """Each document's scoring input, its gold loaded SCORING_BATCH documents at a time."""
+    for start in range(0, len(scored), SCORING_BATCH):
+        batch = scored[start : start + SCORING_BATCH]
+        batch_gold = gold.load(batch)
+        for doc in batch:
+            record = folder.read_prediction_at(offsets[doc.id]) if doc.id in offsets else None
+            yield scoring_task(doc, batch_gold[doc.id], record)
 
 
 def scoring_task(doc: Document, gold: GoldDocument, record: PredictionRecord | None) -> ScoringTask:

@@ -1,10 +1,10 @@
 """The run folder on disk: atomic JSON files and an append-only predictions log.
 
 `predictions.jsonl` gets one line per finished document, flushed to the OS before the
-next (fsynced at most once a second and on close), so a crash of the process loses at most
-the requests in flight, and a power loss at most the last second. Reading (`runs.predictions`,
-the one reader) skips and reports a torn or unreadable line, and a document recorded twice
-keeps its last readable record, so resume never duplicates.
+next (fsynced at most once a second, off the event loop, and on close), so a crash of the
+process loses at most the requests in flight, and a power loss at most the last second.
+Reading (`runs.predictions`, the one reader) skips and reports a torn or unreadable line,
+and a document recorded twice keeps its last readable record, so resume never duplicates.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from harness.errors import UserInputError, json_path
 from harness.runs.manifest import SCHEMA_VERSION, Manifest
 from harness.runs.predictions import Scan, read_at, scan
 from harness.runs.records import PredictionRecord
+from harness.runs.sync import BackgroundSync
 from harness.scoring.document import DocScore
 from harness.scoring.metrics import Metrics
 
@@ -93,6 +94,7 @@ class RunFolder:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._predictions: IO[str] | None = None
+        self._sync: BackgroundSync | None = None
         self._last_sync = 0.0
 
     @classmethod
@@ -160,13 +162,15 @@ class RunFolder:
         if self._predictions is None:
             self._repair_torn_tail()
             self._predictions = (self.path / PREDICTIONS).open("a", encoding="utf-8")
+            self._sync = BackgroundSync(self._predictions.fileno())
         self._predictions.write(record.model_dump_json() + "\n")
         # flush() hands the line to the OS: it survives kill -9 of this process. fsync()
-        # (against power loss) is rate-limited: one per document cost more than scoring it.
+        # (against power loss) is rate-limited, one per document cost more than scoring it,
+        # and runs off the event loop (runs.sync).
         self._predictions.flush()
         now = time.monotonic()
-        if now - self._last_sync >= _SYNC_EVERY_S:
-            os.fsync(self._predictions.fileno())
+        if now - self._last_sync >= _SYNC_EVERY_S and self._sync is not None:
+            self._sync.start()
             self._last_sync = now
 
     def _repair_torn_tail(self) -> None:
@@ -183,10 +187,13 @@ class RunFolder:
         """Flush and sync predictions; the file is closed even when that fails (full disk).
         `quiet`: a run stopping on an error already, so a failure here is not raised."""
         handle, self._predictions = self._predictions, None
+        sync, self._sync = self._sync, None
         if handle is None:
             return
         try:
             handle.flush()
+            if sync is not None:
+                sync.finish()  # before the file is closed: its thread syncs this descriptor
             os.fsync(handle.fileno())
         except OSError as exc:
             exc.filename = exc.filename or str(self.path / PREDICTIONS)
@@ -215,17 +222,20 @@ class RunFolder:
     def write_scores(self, scores: list[DocScore]) -> None:
         with self.scores_writer() as write:
             for score in scores:
-                write(score)
+                write(score.model_dump_json())
 
     @contextmanager
-    def scores_writer(self) -> Iterator[Callable[[DocScore], None]]:
-        """Stream scores to a temporary file, renamed over scores.jsonl only when complete."""
+    def scores_writer(self) -> Iterator[Callable[[str], None]]:
+        """Stream scores to a temporary file, renamed over scores.jsonl only when complete.
+
+        `write` takes a score as `DocScore.model_dump_json()` text: scoring workers send
+        that text back, so the parent never rebuilds the models just to dump them again."""
         fd, tmp = tempfile.mkstemp(dir=self.path, prefix=f".{SCORES}.", suffix=".tmp")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
 
-                def write(score: DocScore) -> None:
-                    handle.write(score.model_dump_json() + "\n")
+                def write(score_json: str) -> None:
+                    handle.write(score_json + "\n")
 
                 yield write
                 handle.flush()

@@ -5,22 +5,30 @@ processes; a batch whose serial scoring would take less than PARALLEL_FROM_S sta
 in-process, where starting workers would cost more than it saves. The estimate counts
 claim pairs, not documents: 2,000 one-claim documents score in 0.2 s, 1,000 documents of
 20 x 20 claims in 1.4 s. Results come back in input order.
+
+A run keeps only each document's scores.jsonl line and count row (`ScoreLine`), so that is
+what workers send back: pickling ~20 pydantic models per document to the parent and back
+cost the parent more CPU than the scoring itself.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
-from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 
 from harness.claims import Claim, GoldDocument
 from harness.scoring.document import DocScore, ScoringConfig, score_document
+from harness.scoring.metrics import counts_row
 
 __all__ = [
     "PARALLEL_FROM_S",
     "SCORING_BATCH",
     "BatchScorer",
+    "ScoreLine",
     "ScoringTask",
     "estimated_serial_s",
     "score_many",
@@ -34,6 +42,9 @@ _PAIR_S = 3e-6
 PARALLEL_FROM_S = 1.0
 # Documents a run scores at once (their gold, predictions and scores held in memory).
 SCORING_BATCH = 5000
+# Documents per job sent to a worker: small enough that the last jobs of a run end
+# together (no worker idles through a long tail), large enough to amortise the round trip.
+_CHUNK = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +55,15 @@ class ScoringTask:
     predicted: Sequence[Claim]
     failure: str | None
     valid_first_attempt: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreLine:
+    """A scored document as a run keeps it: its scores.jsonl line and its count row."""
+
+    json: str
+    counts: list[float]
+    failure: str | None
 
 
 def score_task(task: ScoringTask, config: ScoringConfig) -> DocScore:
@@ -60,6 +80,14 @@ def score_task(task: ScoringTask, config: ScoringConfig) -> DocScore:
 
 def _score_chunk(tasks: list[ScoringTask], config: ScoringConfig) -> list[DocScore]:
     return [score_task(task, config) for task in tasks]
+
+
+def _score_lines(tasks: list[ScoringTask], config: ScoringConfig) -> list[ScoreLine]:
+    lines = []
+    for task in tasks:
+        score = score_task(task, config)
+        lines.append(ScoreLine(score.model_dump_json(), counts_row(score), score.failure))
+    return lines
 
 
 def estimated_serial_s(tasks: Sequence[ScoringTask]) -> float:
@@ -90,18 +118,48 @@ class BatchScorer:
 
     def score(self, tasks: Sequence[ScoringTask]) -> list[DocScore]:
         """Scores in input order; in worker processes when the batch is worth it."""
-        if (
+        if self._in_process(tasks):
+            return _score_chunk(list(tasks), self.config)
+        pool = self._started()
+        size = max(1, len(tasks) // (self.workers * 4))
+        chunks = [list(tasks[i : i + size]) for i in range(0, len(tasks), size)]
+        results = pool.map(_score_chunk, chunks, [self.config] * len(chunks))
+        return [score for chunk in results for score in chunk]
+
+    def lines(self, tasks: Iterable[ScoringTask]) -> Iterator[ScoreLine]:
+        """Score lines in input order, reading `tasks` lazily, SCORING_BATCH at a time.
+
+        Up to one batch of jobs stays queued in the workers while the caller writes
+        results and reads the next batch's predictions, so the workers never wait for it.
+        """
+        queued: deque[Future[list[ScoreLine]]] = deque()
+        tasks = iter(tasks)
+        while batch := list(itertools.islice(tasks, SCORING_BATCH)):
+            if self._in_process(batch):
+                for job in queued:
+                    yield from job.result()
+                queued.clear()
+                yield from _score_lines(batch, self.config)
+                continue
+            pool = self._started()
+            for first in range(0, len(batch), _CHUNK):
+                queued.append(pool.submit(_score_lines, batch[first : first + _CHUNK], self.config))
+                while len(queued) * _CHUNK > SCORING_BATCH:
+                    yield from queued.popleft().result()
+        for job in queued:
+            yield from job.result()
+
+    def _in_process(self, tasks: Sequence[ScoringTask]) -> bool:
+        return (
             self.workers == 1
             or not self.config.matcher.startswith("lexical")  # its model already uses every core
             or (self._pool is None and estimated_serial_s(tasks) < PARALLEL_FROM_S)
-        ):
-            return _score_chunk(list(tasks), self.config)
+        )
+
+    def _started(self) -> ProcessPoolExecutor:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(max_workers=self.workers)
-        size = max(1, len(tasks) // (self.workers * 4))
-        chunks = [list(tasks[i : i + size]) for i in range(0, len(tasks), size)]
-        results = self._pool.map(_score_chunk, chunks, [self.config] * len(chunks))
-        return [score for chunk in results for score in chunk]
+        return self._pool
 
 
 def score_many(

@@ -18,12 +18,15 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TypeAlias
 
 import numpy as np
 from numpy.typing import NDArray
 
 from harness.scoring.grounding import Grounding
 from harness.scoring.text import tokens
+
+Array: TypeAlias = NDArray[np.float64]
 
 __all__ = [
     "DEFAULT_MATCH_THRESHOLD",
@@ -47,22 +50,17 @@ EVIDENCE_WEIGHT = 0.75
 class ClaimView:
     """What matching needs from a claim: its grounded evidence and its statement's tokens.
 
-    The token multiset is built once per claim, not once per (predicted, gold) pair:
-    matching compares every pair, and rebuilding it dominated scoring time.
+    The tokens are found once per claim, not once per (predicted, gold) pair: matching
+    compares every pair, and re-tokenising dominated scoring time.
     """
 
     grounding: Grounding
     statement_tokens: tuple[str, ...]
-    statement_counts: Counter[str] = field(default_factory=Counter, compare=False)
     statement: str = field(default="", compare=False)  # raw text, for non-lexical matchers
-
-    def __post_init__(self) -> None:
-        if not self.statement_counts and self.statement_tokens:
-            object.__setattr__(self, "statement_counts", Counter(self.statement_tokens))
 
     @classmethod
     def of(cls, grounding: Grounding, statement: str) -> ClaimView:
-        return cls(grounding, tuple(tokens(statement)), statement=statement)
+        return cls(grounding, tuple(tokens(statement)), statement)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,59 +94,80 @@ def _counts_f1(a: Counter[str], len_a: int, b: Counter[str], len_b: int) -> floa
 
 
 def similarity(predicted: ClaimView, gold: ClaimView) -> float:
-    statement = _counts_f1(
-        predicted.statement_counts,
-        len(predicted.statement_tokens),
-        gold.statement_counts,
-        len(gold.statement_tokens),
-    )
+    statement = token_f1(predicted.statement_tokens, gold.statement_tokens)
     if predicted.grounding.found and gold.grounding.found:
         span = span_f1(predicted.grounding, gold.grounding)
         return EVIDENCE_WEIGHT * span + (1 - EVIDENCE_WEIGHT) * statement
     return statement
 
 
-def _spans(
-    views: list[ClaimView],
-) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_]]:
-    starts = np.array([v.grounding.start for v in views], dtype=float)
-    ends = np.array([v.grounding.end for v in views], dtype=float)
-    found = np.array([v.grounding.found for v in views], dtype=bool)
-    return starts, ends, found
-
-
-def _token_counts(views: list[ClaimView], vocabulary: dict[str, int]) -> NDArray[np.float64]:
-    counts = np.zeros((len(views), len(vocabulary)))
-    for row, view in enumerate(views):
-        for token, n in view.statement_counts.items():
-            counts[row, vocabulary[token]] = n
-    return counts
-
-
-def similarity_matrix(predicted: list[ClaimView], gold: list[ClaimView]) -> NDArray[np.float64]:
-    """`similarity` for every (predicted, gold) pair at once, as a (P, G) array.
-
-    Same formula as `similarity`, vectorised: scoring compares every pair, and the
-    per-pair Python version dominated the cost of scoring a document.
-    """
-    ps, pe, pf = _spans(predicted)
-    gs, ge, gf = _spans(gold)
+def _span_f1_matrix(
+    predicted: list[ClaimView], gold: list[ClaimView]
+) -> tuple[Array, NDArray[np.bool_]]:
+    """`span_f1` of every pair, and whether both sides of the pair are grounded."""
+    p, g = _spans(predicted), _spans(gold)
+    ps, pe, gs, ge = p[:, 0], p[:, 1], g[:, 0], g[:, 1]
     overlap = np.clip(
         np.minimum(pe[:, None], ge[None, :]) - np.maximum(ps[:, None], gs[None, :]), 0, None
     )
     total = (pe - ps)[:, None] + (ge - gs)[None, :]
-    grounded = pf[:, None] & gf[None, :]
-    span = np.divide(2 * overlap, total, out=np.zeros_like(overlap), where=grounded & (total > 0))
-    vocabulary: dict[str, int] = {}
-    for view in (*predicted, *gold):
-        for token in view.statement_counts:
-            vocabulary.setdefault(token, len(vocabulary))
-    pc, gc = _token_counts(predicted, vocabulary), _token_counts(gold, vocabulary)
-    common = np.minimum(pc[:, None, :], gc[None, :, :]).sum(axis=2)
-    lengths = pc.sum(axis=1)[:, None] + gc.sum(axis=1)[None, :]
-    nonempty = (pc.sum(axis=1)[:, None] > 0) & (gc.sum(axis=1)[None, :] > 0)
-    statement = np.divide(2 * common, lengths, out=np.zeros_like(common), where=nonempty)
-    result: NDArray[np.float64] = np.where(
+    grounded = (p[:, 2] > 0)[:, None] & (g[:, 2] > 0)[None, :]
+    span: Array = np.divide(
+        2 * overlap, total, out=np.zeros(overlap.shape), where=grounded & (total > 0)
+    )
+    return span, grounded
+
+
+def _spans(views: list[ClaimView]) -> NDArray[np.int64]:
+    """(claims, 3) array of start, end, found."""
+    rows = [(v.grounding.start, v.grounding.end, v.grounding.found) for v in views]
+    return np.array(rows, dtype=np.int64).reshape(len(views), 3)
+
+
+def _token_f1_matrix(predicted: list[ClaimView], gold: list[ClaimView]) -> Array:
+    """`token_f1` of every pair. Only tokens on both sides can be in common, so the count
+    matrices span just those (a few words), built by one bincount, not per token."""
+    shared = {t for v in predicted for t in v.statement_tokens}
+    shared &= {t for v in gold for t in v.statement_tokens}
+    column = {token: i for i, token in enumerate(shared)}
+    common = np.zeros((len(predicted), len(gold)))
+    if column:
+        pc, gc = _shared_counts(predicted, column), _shared_counts(gold, column)
+        # sum over tokens of min(a, b) = sum over k >= 1 of [a >= k][b >= k]: one product
+        # of 0/1 matrices per repeat level (a token seldom occurs twice in a statement).
+        # Sums of small integers, so exact in float64.
+        for k in range(1, int(min(pc.max(), gc.max())) + 1):
+            common += (pc >= k).astype(np.float64) @ (gc >= k).astype(np.float64).T
+    pl = np.array([len(v.statement_tokens) for v in predicted])
+    gl = np.array([len(v.statement_tokens) for v in gold])
+    nonempty = (pl > 0)[:, None] & (gl > 0)[None, :]
+    lengths = pl[:, None] + gl[None, :]
+    statement: Array = np.divide(2 * common, lengths, out=np.zeros(common.shape), where=nonempty)
+    return statement
+
+
+def _shared_counts(views: list[ClaimView], column: dict[str, int]) -> NDArray[np.int64]:
+    """(claims, shared tokens) occurrence counts."""
+    cells = [
+        row * len(column) + column[t]
+        for row, view in enumerate(views)
+        for t in view.statement_tokens
+        if t in column
+    ]
+    counts = np.bincount(cells, minlength=len(views) * len(column))
+    return counts.reshape(len(views), len(column))
+
+
+def similarity_matrix(predicted: list[ClaimView], gold: list[ClaimView]) -> Array:
+    """`similarity` for every (predicted, gold) pair at once, as a (P, G) array.
+
+    Same formula as `similarity`, vectorised: scoring compares every pair, and the
+    per-pair Python version dominated the cost of scoring a document. Counts are exact
+    integers, so the values are bit-identical to the per-pair formula's.
+    """
+    span, grounded = _span_f1_matrix(predicted, gold)
+    statement = _token_f1_matrix(predicted, gold)
+    result: Array = np.where(
         grounded, EVIDENCE_WEIGHT * span + (1 - EVIDENCE_WEIGHT) * statement, statement
     )
     return result

@@ -11,6 +11,7 @@ article's own voice) is a match; one null is not. docs/metrics.md states the rul
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 from harness.scoring.speaker_names import (
     SpeakerKind,
@@ -96,6 +97,12 @@ def via_innermost_matches(predicted: Sequence[str], gold: Sequence[str]) -> bool
     )
 
 
+@lru_cache(maxsize=4096)
+def _cue_words(cue: str) -> str:
+    """A cue's words, normalised; cached: a corpus has few distinct cues ("said", "told")."""
+    return " ".join(words(normalise(cue)))
+
+
 def cue_matches(predicted: str | None, gold: str | None) -> bool:
     """Same attribution cue, as written: equal words, or one cue's words a run in the other's.
 
@@ -104,7 +111,7 @@ def cue_matches(predicted: str | None, gold: str | None) -> bool:
     """
     if gold is None or predicted is None:
         return gold is None and predicted is None
-    pred, want = " ".join(words(normalise(predicted))), " ".join(words(normalise(gold)))
+    pred, want = _cue_words(predicted), _cue_words(gold)
     if not pred or not want:
         return pred == want
     return f" {pred} " in f" {want} " or f" {want} " in f" {pred} "

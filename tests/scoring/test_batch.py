@@ -8,6 +8,7 @@ from harness.claims import Claim
 from harness.scoring import batch
 from harness.scoring.batch import BatchScorer, ScoringTask, estimated_serial_s, score_many
 from harness.scoring.document import ScoringConfig
+from harness.scoring.metrics import counts_row
 from tests.conftest import Corpus
 
 
@@ -61,3 +62,26 @@ def test_one_pool_serves_every_batch_of_a_run(
         assert scorer._pool is pool  # ... and the second reused it
     assert scorer._pool is None  # shut down on exit
     assert first + second == serial
+
+
+def test_lines_from_workers_are_the_in_process_scores(
+    corpus: Corpus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a run keeps (scores.jsonl line, count row, failure) is the same from worker
+    processes as in-process, in input order, across batches and jobs queued between them."""
+    tasks = _tasks(corpus, copies=6)
+    tasks[1] = ScoringTask(tasks[1].doc_id, tasks[1].text, tasks[1].gold, [], "parse", False)
+    config = ScoringConfig()
+    serial = score_many(tasks, config, workers=1)
+    monkeypatch.setattr(batch, "PARALLEL_FROM_S", 0.0)
+    monkeypatch.setattr(batch, "SCORING_BATCH", 7)  # several batches ...
+    monkeypatch.setattr(batch, "_CHUNK", 3)  # ... of several jobs, some queued across batches
+    with BatchScorer(config, workers=2) as scorer:
+        lines = list(scorer.lines(iter(tasks)))
+        assert scorer._pool is not None
+    assert [line.json for line in lines] == [s.model_dump_json() for s in serial]
+    assert [line.counts for line in lines] == [counts_row(s) for s in serial]
+    assert [line.failure for line in lines] == [s.failure for s in serial]
+    assert lines[1].failure == "parse"
+    with BatchScorer(config, workers=1) as scorer:
+        assert [line.json for line in scorer.lines(tasks)] == [line.json for line in lines]
