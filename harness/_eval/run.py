@@ -38,6 +38,7 @@ __all__ = [
     "load_inputs",
     "run_evaluation",
     "score_run",
+    "too_many_failures",
 ]
 
 
@@ -55,6 +56,13 @@ class Silent:
     def finish(self) -> None: ...
 
 
+def too_many_failures(metrics: Metrics, max_rate: float | None) -> bool:
+    """More than `max_rate` of the scored documents failed; None: every one did (a run
+    that produced nothing is never a pass). The one rule for runs and sweep cells."""
+    n, failed = metrics.n_docs, sum(metrics.failures.values())
+    return failed > max_rate * n if max_rate is not None else failed == n > 0
+
+
 @dataclass(frozen=True)
 class RunOutcome:
     folder: RunFolder
@@ -67,8 +75,7 @@ class RunOutcome:
         """Raise `TooManyFailures` when more than `max_rate` of the scored documents failed
         (None: only when every one did, so a run that produced nothing is never a pass)."""
         n, failed = self.metrics.n_docs, sum(self.metrics.failures.values())
-        too_many = failed > max_rate * n if max_rate is not None else failed == n > 0
-        if too_many:
+        if too_many_failures(self.metrics, max_rate):
             limit = "" if max_rate is None else f", over --max-failure-rate {max_rate}"
             raise TooManyFailures(
                 f"{self.folder.path}: {failed} of {n} documents failed{limit} "
@@ -84,7 +91,7 @@ async def _extract_all(
     todo: ToDo,
     prompt: Prompt,
     client: ChatClient,
-    reask: int,
+    config: RunConfig,
     folder: RunFolder,
     progress: Progress,
     tally: Tally,
@@ -103,7 +110,9 @@ async def _extract_all(
             doc = queue.get_nowait()
             try:
                 fresh = doc.id in todo.retried
-                record = await extract_document(doc, prompt, client, reask, fresh)
+                record = await extract_document(
+                    doc, prompt, client, config.reask, fresh, config.answer_limits
+                )
             except FatalEndpointError as exc:
                 keep(exc.record)
                 raise
@@ -214,7 +223,7 @@ async def run_evaluation(
             if resume is not None and not allow_endpoint_change:
                 _check_same_server_model(manifest, client.server_model)
         progress.start(len(inputs.documents), len(inputs.documents) - len(todo.documents))
-        await _extract_all(todo, inputs.prompt, client, config.reask, folder, progress, tally)
+        await _extract_all(todo, inputs.prompt, client, config, folder, progress, tally)
         status = "completed"
     except FatalEndpointError as exc:
         error = f"{config.endpoint.base_url}: the endpoint rejected the run: {exc}"
@@ -274,6 +283,11 @@ def _check_resumable(
         problems.append("sampling parameters differ from the run's (see its manifest.json)")
     if manifest.reask != config.reask or manifest.repeat != config.repeat:
         problems.append("--reask or the repeat index differs from the run's")
+    if manifest.answer_limits != config.answer_limits:
+        problems.append(
+            f"answer limits {config.answer_limits.describe()} are not the run's "
+            f"{manifest.answer_limits.describe()}"
+        )
     if problems:
         raise UserInputError(f"--resume {manifest.run_id}: " + "; ".join(problems))
     return manifest
