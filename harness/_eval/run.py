@@ -220,8 +220,8 @@ async def run_evaluation(
     try:
         if todo.documents and config.output_mode is None:
             probe = await _probe(client)
-            if resume is not None and not allow_endpoint_change:
-                _check_same_server_model(manifest, client.server_model)
+        if todo.documents and resume is not None and not allow_endpoint_change:
+            _check_same_server_model(manifest, await _server_model_now(client))
         progress.start(len(inputs.documents), len(inputs.documents) - len(todo.documents))
         await _extract_all(todo, inputs.prompt, client, config, folder, progress, tally)
         status = "completed"
@@ -267,6 +267,19 @@ async def _probe(client: ChatClient) -> list[ProbeRecord]:
         error = f"{client.endpoint.base_url}: probe failed ({exc.failure.kind}): {exc}"
         raise EndpointError(error) from exc
     return [ProbeRecord(mode=str(s.mode), accepted=s.accepted, error=s.error) for s in steps]
+
+
+async def _server_model_now(client: ChatClient) -> str | None:
+    """The model the server serves in this invocation: the probe's if the probe asked the
+    server, else asked now (one uncached one-token request). A cached probe, or none under
+    --output-mode, would only repeat what the server served when the run began."""
+    if client.model_asked_live:
+        return client.server_model
+    try:
+        return await client.served_model()
+    except CallFailed as exc:
+        error = f"{client.endpoint.base_url}: server-model check failed ({exc.failure.kind}): {exc}"
+        raise EndpointError(error) from exc
 
 
 def _check_resumable(

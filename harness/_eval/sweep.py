@@ -201,11 +201,8 @@ def check_cell_failures(outcomes: list[CellOutcome], max_rate: float | None = No
     whose documents all failed); called once the sweep is saved and summarised."""
     over = [o for o in outcomes if o.failed_too_often(max_rate)]
     if over:
-        limit = (
-            "all of their documents failed"
-            if max_rate is None
-            else (f"over --max-failure-rate {max_rate}")
-        )
+        rate = f"over --max-failure-rate {max_rate}"
+        limit = "failed on every document" if max_rate is None else rate
         cells = ", ".join(f"{o.cell.id} ({o.failure_count()})" for o in over)
         raise TooManyFailures(f"{len(over)} of {len(outcomes)} cells {limit}: {cells}")
 
