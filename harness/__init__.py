@@ -47,6 +47,7 @@ _EXPORTS = {
     "expand_cells": "harness._eval.expand",
     "CellPlan": "harness._eval.sweep",
     "CellOutcome": "harness._eval.sweep",
+    "check_cell_failures": "harness._eval.sweep",
     "SweepFile": "harness.sweep",
     "Cell": "harness.sweep",
     "RunFolder": "harness.runs",
@@ -110,6 +111,7 @@ __all__ = [
     "aevaluate",
     "aggregate",
     "arun",
+    "check_cell_failures",
     "compare_runs",
     "evaluate",
     "expand_cells",
@@ -151,7 +153,7 @@ if TYPE_CHECKING:
     from harness._eval.expand import expand_cells, load_sweep
     from harness._eval.fanout import ShardResult
     from harness._eval.run import RunOutcome, run_evaluation, score_run
-    from harness._eval.sweep import CellOutcome, CellPlan
+    from harness._eval.sweep import CellOutcome, CellPlan, check_cell_failures
     from harness.claims import (
         Claim,
         Document,

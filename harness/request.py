@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from harness.answer_limits import AnswerLimits, MaxChars, MaxDepth
 from harness.endpoints.local import DEFAULT_CONTEXT
 from harness.endpoints.settings import HttpClient, OutputMode
 from harness.scoring_names import DEFAULT_ASSIGNMENT, DEFAULT_MATCHER, Assignment, MatcherName
@@ -90,6 +91,11 @@ class EvaluationOptions(_Group):
     max_failure_rate: float | None = Field(
         None, ge=0, le=1, description="None: fail when all failed"
     )
+    max_answer_chars: MaxChars = AnswerLimits.model_fields["max_chars"].default
+    max_answer_depth: MaxDepth = AnswerLimits.model_fields["max_depth"].default
+
+    def answer_limits(self) -> AnswerLimits:
+        return AnswerLimits(max_chars=self.max_answer_chars, max_depth=self.max_answer_depth)
 
 
 class CacheOptions(_Group):

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from harness.answer_limits import AnswerLimits, MaxChars, MaxDepth
 from harness.endpoints.settings import HttpClient, Kind, SamplingParams, kind_of, replica_urls
 from harness.scoring_names import DEFAULT_ASSIGNMENT, DEFAULT_MATCHER, Assignment, MatcherName
 
@@ -136,6 +137,26 @@ class SweepFile(BaseModel):
     threshold: Annotated[float, Field(ge=0, le=1)] | None = None
     matcher: MatcherName = Field(DEFAULT_MATCHER, description="claim matcher for every cell")
     assignment: Assignment = Field(DEFAULT_ASSIGNMENT, description="how claims pair up")
+    max_answer_chars: MaxChars = Field(
+        AnswerLimits.model_fields["max_chars"].default,
+        description="a longer answer is failure class oversize, for every cell",
+    )
+    max_answer_depth: MaxDepth = Field(
+        AnswerLimits.model_fields["max_depth"].default,
+        description="JSON nested deeper is failure class oversize, for every cell",
+    )
+
+    def answer_limits(self) -> AnswerLimits:
+        return AnswerLimits(max_chars=self.max_answer_chars, max_depth=self.max_answer_depth)
+
+    def with_answer_limits(
+        self, max_answer_chars: int | None = None, max_answer_depth: int | None = None
+    ) -> SweepFile:
+        """The sweep with the limits given on the command line (None keeps the file's),
+        checked as the file's own fields are."""
+        given = {"max_answer_chars": max_answer_chars, "max_answer_depth": max_answer_depth}
+        update = {k: v for k, v in given.items() if v is not None}
+        return SweepFile.model_validate({**self.model_dump(), **update}) if update else self
 
 
 @dataclass(frozen=True)

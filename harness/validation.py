@@ -28,6 +28,7 @@ import jsonschema
 import numpy as np
 from pydantic import ValidationError
 
+from harness.answer_limits import DEFAULT_LIMITS, AnswerLimits
 from harness.claims import Extraction
 from harness.errors import json_path, valid_text
 from harness.failures import Failure, FailureClass
@@ -47,22 +48,6 @@ class Repair(StrEnum):
     FENCED = "fenced"
     PROSE_WRAPPED = "prose_wrapped"
     BARE_LIST = "bare_list"
-
-
-@dataclass(frozen=True, slots=True)
-class AnswerLimits:
-    """What an answer may cost to validate. An `Extraction` nests 4 deep and a long answer
-    is tens of kilobytes: the defaults leave room for any real answer, and bound the time
-    (linear in `max_chars`) and stack (`max_depth`) a hostile one can take."""
-
-    max_chars: int = 1_000_000
-    max_depth: int = 64
-
-    def describe(self) -> str:
-        return f"max_chars={self.max_chars}, max_depth={self.max_depth}"
-
-
-DEFAULT_LIMITS = AnswerLimits()
 
 
 @dataclass(frozen=True, slots=True)

@@ -238,7 +238,7 @@ def test_validate_answer_runs_off_the_event_loop_with_a_deadline() -> None:
     many = json.dumps({"claims": [CLAIM] * 500})  # over the inline size: a worker thread
     v = asyncio.run(validate_answer(many, deadline_s=30))
     assert v.extraction is not None and len(v.extraction.claims) == 500
-    slow = AnswerLimits(max_chars=10**9, max_depth=10**9)
+    slow = AnswerLimits(max_chars=100_000_000, max_depth=256)  # the ceilings
     raw = json.dumps({"claims": [{**CLAIM, "quote_type": "x"}] * 20_000})
     v = asyncio.run(validate_answer(raw, deadline_s=0.001, limits=slow))
     assert v.failure is not None and v.failure.kind is FailureClass.OVERSIZE

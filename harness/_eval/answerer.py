@@ -64,13 +64,30 @@ class Answerer:
         )
 
         def extract(doc: Document, fresh: bool) -> Awaitable[PredictionRecord]:
-            return extract_document(doc, inputs.prompt, client, config.reask, shape, fresh)
+            return extract_document(
+                doc, inputs.prompt, client, config.reask, shape, fresh, config.answer_limits
+            )
 
         return cls(extract, client.capacity, client, cache)
 
     @property
     def server_model(self) -> str | None:
         return self.client.server_model if self.client is not None else None
+
+    async def server_model_now(self) -> str | None:
+        """The model the server serves in this invocation: the probe's if the probe asked the
+        server, else asked now (one uncached one-token request). A cached probe, or none under
+        --output-mode, would only repeat what the server served when the run began."""
+        client = self.client
+        if client is None or client.model_asked_live:
+            return self.server_model
+        try:
+            return await client.served_model()
+        except CallFailed as exc:
+            error = (
+                f"{client.endpoint.base_url}: server-model check failed ({exc.failure.kind}): {exc}"
+            )
+            raise EndpointError(error) from exc
 
     async def probe(self, config: RunConfig, todo: ToDo) -> list[ProbeRecord] | None:
         """Settle the client's output mode (None: nothing to probe, or a forced mode); an

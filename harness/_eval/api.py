@@ -101,6 +101,7 @@ def _shared(request: RunRequest, spec: EndpointSpec) -> Shared:
         cache_ttl=cache.cache_ttl,
         retry_failed=evaluation.retry_failed,
         allow_endpoint_change=evaluation.allow_endpoint_change,
+        answer_limits=evaluation.answer_limits(),
     )
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from harness._eval.config import RunConfig
 from harness._eval.run import Inputs, Progress, RunOutcome, load_inputs, run_evaluation
+from harness.answer_limits import DEFAULT_LIMITS, AnswerLimits
 from harness.claims import Document
 from harness.corpus import GoldSet
 from harness.endpoints.resolve import EndpointResolver
@@ -41,6 +42,7 @@ class Shared:
     retry_failed: bool
     cache_ttl: float | None = None  # seconds: older cached answers are requested again
     allow_endpoint_change: bool = False  # resume against another endpoint or server model
+    answer_limits: AnswerLimits = DEFAULT_LIMITS
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,7 @@ async def _run_held(
         params=job.cell.params,
         output_mode=shared.output_mode,
         reask=shared.reask,
+        answer_limits=shared.answer_limits,
         scoring=shared.scoring,
         limit=shared.limit,
         run_id=job.folder.name,

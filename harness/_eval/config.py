@@ -6,6 +6,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from harness.answer_limits import AnswerLimits
 from harness.endpoints.settings import Endpoint, OutputMode, SamplingParams
 from harness.prompts import default_prompts_dir
 from harness.runs.manifest import LocalModel
@@ -25,6 +26,7 @@ class RunConfig(BaseModel):
     params: SamplingParams = SamplingParams()
     output_mode: OutputMode | None = Field(None, description="force a rung; None = probe")
     reask: int = Field(1, ge=0, le=5)
+    answer_limits: AnswerLimits = AnswerLimits()
     scoring: ScoringConfig = ScoringConfig()
     limit: int | None = Field(None, ge=1, description="only the first N documents")
     run_id: str | None = None

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from harness._eval.shape import RequestShape
+from harness.answer_limits import DEFAULT_LIMITS, AnswerLimits
 from harness.claims import Claim, Document
 from harness.endpoints.client import CallFailed, CallResult, ChatClient
 from harness.failures import Failure, FailureClass
@@ -50,14 +51,14 @@ class _Verdict:
     final: bool = False
 
 
-async def _judge(result: CallResult, deadline_s: float) -> _Verdict:
+async def _judge(result: CallResult, deadline_s: float, limits: AnswerLimits) -> _Verdict:
     if result.refusal or result.finish_reason == "content_filter":
         refusal = Failure.of(FailureClass.REFUSAL, result.refusal or "content filtered")
         return _Verdict(failure=refusal, final=True)
     if result.finish_reason == "length":
         cut = f"output cut at max_tokens ({result.completion_tokens} tokens)"
         return _Verdict(failure=Failure.of(FailureClass.TRUNCATED, cut), final=True)
-    validated = await validate_answer(result.content or "", deadline_s)
+    validated = await validate_answer(result.content or "", deadline_s, limits)
     if validated.extraction is None:
         failure = validated.failure
         assert failure is not None
@@ -115,6 +116,7 @@ async def extract_document(
     reask: int,
     shape: RequestShape | None = None,
     fresh: bool = False,
+    limits: AnswerLimits = DEFAULT_LIMITS,
 ) -> PredictionRecord:
     """One document's record; `fresh`: every request goes to the server (a retried document
     whose cached answers failed: replaying them would only record the same failure)."""
@@ -131,7 +133,7 @@ async def extract_document(
             if exc.fatal:
                 raise FatalEndpointError(record) from exc
             return record
-        verdict = await _judge(result, client.endpoint.timeout_s)
+        verdict = await _judge(result, client.endpoint.timeout_s, limits)
         attempts.append(_attempt(turn, result, verdict.failure))
         if verdict.failure is None or verdict.final or turn == reask:
             return _record(document, attempts, result, verdict, turn == 0, shaped)

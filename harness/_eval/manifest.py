@@ -65,6 +65,7 @@ def start_manifest(
         params=config.params,
         forced_output_mode=_str(config.output_mode),
         reask=config.reask,
+        answer_limits=config.answer_limits,
         repeat=config.repeat,
         scoring=config.scoring,
         prompts_dir=str(config.prompts_dir.resolve()),

@@ -32,6 +32,11 @@ def check_resumable(
         problems.append("sampling parameters differ from the run's (see its manifest.json)")
     if manifest.reask != config.reask or manifest.repeat != config.repeat:
         problems.append("--reask or the repeat index differs from the run's")
+    if manifest.answer_limits != config.answer_limits:
+        problems.append(
+            f"answer limits {config.answer_limits.describe()} are not the run's "
+            f"{manifest.answer_limits.describe()}"
+        )
     if problems:
         raise UserInputError(f"--resume {manifest.run_id}: " + "; ".join(problems))
     return manifest

@@ -37,6 +37,7 @@ _FREE = {
     "resume",
     "retry_failed",
     "allow_endpoint_change",
+    "max_failure_rate",
     "results",
     "all_docs",
 }
@@ -78,6 +79,8 @@ def _recorded(manifest: Manifest, run: Path) -> RunRequest:
         results=run.parent,
         run_id=run.name,
         resume=run,
+        max_answer_chars=manifest.answer_limits.max_chars,
+        max_answer_depth=manifest.answer_limits.max_depth,
     )
     sampling = SamplingOptions.model_validate(manifest.params.model_dump())
     return RunRequest(endpoint=endpoint, sampling=sampling, corpus=corpus, evaluation=evaluation)
@@ -146,6 +149,7 @@ def resumed_request(request: RunRequest) -> RunRequest:
         update={
             "retry_failed": request.evaluation.retry_failed,
             "allow_endpoint_change": request.evaluation.allow_endpoint_change,
+            "max_failure_rate": request.evaluation.max_failure_rate,
         }
     )
     return recorded.model_copy(

@@ -44,6 +44,7 @@ __all__ = [
     "load_inputs",
     "run_evaluation",
     "score_run",
+    "too_many_failures",
 ]
 
 
@@ -68,6 +69,13 @@ class Silent:
     def finish(self) -> None: ...
 
 
+def too_many_failures(metrics: Metrics, max_rate: float | None) -> bool:
+    """More than `max_rate` of the scored documents failed; None: every one did (a run
+    that produced nothing is never a pass). The one rule for runs and sweep cells."""
+    n, failed = metrics.n_docs, sum(metrics.failures.values())
+    return failed > max_rate * n if max_rate is not None else failed == n > 0
+
+
 @dataclass(frozen=True)
 class RunOutcome:
     folder: RunFolder
@@ -80,8 +88,7 @@ class RunOutcome:
         """Raise `TooManyFailures` when more than `max_rate` of the scored documents failed
         (None: only when every one did, so a run that produced nothing is never a pass)."""
         n, failed = self.metrics.n_docs, sum(self.metrics.failures.values())
-        too_many = failed > max_rate * n if max_rate is not None else failed == n > 0
-        if too_many:
+        if too_many_failures(self.metrics, max_rate):
             limit = "" if max_rate is None else f", over --max-failure-rate {max_rate}"
             raise TooManyFailures(
                 f"{self.folder.path}: {failed} of {n} documents failed{limit} "
@@ -141,8 +148,8 @@ class _Run:
         config, inputs = self.config, self.inputs
         try:
             self.probe = await self.answerer.probe(config, todo)
-            if self.probe is not None and check:
-                check_same_server_model(self.manifest, self.answerer.server_model)
+            if todo.documents and check:
+                check_same_server_model(self.manifest, await self.answerer.server_model_now())
             progress.start(len(inputs.documents), len(inputs.documents) - len(todo.documents))
             running = RunningScore(inputs.documents, inputs.gold, config.scoring)
             scored = running if progress.wants_scores else None

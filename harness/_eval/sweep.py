@@ -20,20 +20,28 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness._eval.cells import CellJob, Shared, run_cell
-from harness._eval.run import Progress, load_corpus
+from harness._eval.run import Progress, load_corpus, too_many_failures
 from harness._eval.sweep_summary import build_summary, write_summary
 from harness.endpoints.cache import CacheKey
 from harness.endpoints.client import ChatClient
 from harness.endpoints.resolve import EndpointResolver
 from harness.endpoints.settings import LADDER, Endpoint, OutputMode
-from harness.errors import HarnessError
+from harness.errors import HarnessError, TooManyFailures
 from harness.prompts import load_prompt
 from harness.runs import RunFolder, SweepFolder, SweepSummary
 from harness.runs.folder import to_do
 from harness.scoring.document import ScoringConfig
+from harness.scoring.metrics import Metrics
 from harness.sweep import Cell, SweepFile
 
-__all__ = ["CellOutcome", "CellPlan", "plan_cells", "run_cells", "sweep_folder"]
+__all__ = [
+    "CellOutcome",
+    "CellPlan",
+    "check_cell_failures",
+    "plan_cells",
+    "run_cells",
+    "sweep_folder",
+]
 
 
 @dataclass(frozen=True)
@@ -78,6 +86,7 @@ def _shared(
         cache_dir=cache_dir,
         retry_failed=retry_failed,
         cache_ttl=cache_ttl,
+        answer_limits=sweep.answer_limits(),
     )
 
 
@@ -173,6 +182,29 @@ class CellOutcome:
     requested: int  # documents asked for in this invocation
     error: HarnessError | None
     from_cache: int = 0  # of those, answered entirely by the response cache
+    metrics: Metrics | None = None  # None when the cell stopped on an error
+
+    def failed_too_often(self, max_rate: float | None) -> bool:
+        """More than `max_rate` of the cell's documents failed (None: all of them), as
+        `RunOutcome.check_failures` decides for a run."""
+        return self.metrics is not None and too_many_failures(self.metrics, max_rate)
+
+    def failure_count(self) -> str:
+        """`<failed> of <documents> failed`, for the line naming the cells over a rate."""
+        if self.metrics is None:
+            return "stopped on an error"
+        return f"{sum(self.metrics.failures.values())} of {self.metrics.n_docs} failed"
+
+
+def check_cell_failures(outcomes: list[CellOutcome], max_rate: float | None = None) -> None:
+    """Raise `TooManyFailures` (exit 4) naming every cell over the rate (None: every cell
+    whose documents all failed); called once the sweep is saved and summarised."""
+    over = [o for o in outcomes if o.failed_too_often(max_rate)]
+    if over:
+        rate = f"over --max-failure-rate {max_rate}"
+        limit = "failed on every document" if max_rate is None else rate
+        cells = ", ".join(f"{o.cell.id} ({o.failure_count()})" for o in over)
+        raise TooManyFailures(f"{len(over)} of {len(outcomes)} cells {limit}: {cells}")
 
 
 async def run_cells(
@@ -196,7 +228,9 @@ async def run_cells(
                 outcome = await run_cell(
                     shared, _job(sweep, path, cell), resolver, progress(index, cell)
                 )
-                outcomes.append(CellOutcome(cell, outcome.requested, None, outcome.from_cache))
+                outcomes.append(
+                    CellOutcome(cell, outcome.requested, None, outcome.from_cache, outcome.metrics)
+                )
             except HarnessError as exc:  # the cell's manifest records it; other cells go on
                 outcomes.append(CellOutcome(cell, 0, exc))
     summary = build_summary(sweep, folder, cells)

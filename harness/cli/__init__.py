@@ -63,6 +63,10 @@ def install_signal_handlers() -> None:
 
 
 def _interrupted() -> None:
+    """Exit with the first signal's code; the run is saved, so later signals are ignored
+    (one landing here would print a traceback over the one line)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     signum = _Stop.signum or signal.SIGINT
     click.echo(f"interrupted ({signal.Signals(signum).name})", err=True)
     sys.exit(128 + signum)

@@ -111,6 +111,7 @@ def print_summary(manifest: Manifest, metrics: Metrics, folder: str) -> None:
     failures = ", ".join(f"{k}: {v}" for k, v in metrics.failures.items()) or "none"
     tokens = manifest.tokens
     console.print(f"failures by class: {failures}")
+    console.print(f"answer limits: {manifest.answer_limits.describe()}")
     console.print(
         f"tokens: {tokens.prompt_tokens} prompt + {tokens.completion_tokens} completion "
         f"in {tokens.requests} requests ({_transport(tokens)}); "

@@ -8,9 +8,11 @@ from typing import TypeVar
 
 import click
 
+from harness.answer_limits import DEPTH_RANGE, SIZE_RANGE, AnswerLimits
 from harness.scoring_names import ASSIGNMENTS, DEFAULT_ASSIGNMENT, DEFAULT_MATCHER, MATCHER_NAMES
 
 __all__ = [
+    "answer_limit_options",
     "cache_dir_option",
     "cache_options",
     "duration",
@@ -18,6 +20,7 @@ __all__ = [
     "matcher_options",
     "option_group",
     "rescore_matcher_options",
+    "sweep_answer_limit_options",
 ]
 
 F = TypeVar("F", bound=Callable[..., object])
@@ -96,6 +99,38 @@ def _matcher_options(command: F, rescore: bool) -> F:
         "no half is a false positive" + keep,
     )
     return matcher(assignment(command))
+
+
+def answer_limit_options(command: F, of_sweep: bool = False) -> F:
+    """--max-answer-chars and --max-answer-depth: a longer or deeper answer is `oversize`.
+    A run records them (a resume takes them from its manifest); a sweep's default is its
+    file's `max_answer_chars` / `max_answer_depth`."""
+    defaults = AnswerLimits()
+    suffix = " [default: the sweep file's, else {}]" if of_sweep else ""
+    chars = click.option(
+        "--max-answer-chars",
+        type=click.IntRange(*SIZE_RANGE),
+        default=None if of_sweep else defaults.max_chars,
+        show_default=not of_sweep,
+        help="An answer longer than this is failure class oversize, never parsed"
+        + suffix.format(defaults.max_chars)
+        + ".",
+    )
+    depth = click.option(
+        "--max-answer-depth",
+        type=click.IntRange(*DEPTH_RANGE),
+        default=None if of_sweep else defaults.max_depth,
+        show_default=not of_sweep,
+        help="JSON nested deeper than this is failure class oversize"
+        + suffix.format(defaults.max_depth)
+        + ".",
+    )
+    return chars(depth(command))
+
+
+def sweep_answer_limit_options(command: F) -> F:
+    """`answer_limit_options` whose defaults are the sweep file's."""
+    return answer_limit_options(command, of_sweep=True)
 
 
 def matcher_options(command: F) -> F:

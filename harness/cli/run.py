@@ -15,7 +15,7 @@ from click.core import ParameterSource
 
 import harness
 from harness.cli.display import LiveProgress, print_beside_baseline, print_summary
-from harness.cli.options import cache_options, matcher_options
+from harness.cli.options import answer_limit_options, cache_options, matcher_options
 from harness.endpoints.local import DEFAULT_CONTEXT
 from harness.endpoints.settings import HttpClient, OutputMode, kind_of
 from harness.request import RunRequest
@@ -213,6 +213,7 @@ evaluation_options = _group(
         help="Exit 4 when more than this share of the documents failed [default: only when "
         "all did]; the run is saved either way.",
     ),
+    answer_limit_options,
     click.option(
         "--allow-endpoint-change",
         is_flag=True,

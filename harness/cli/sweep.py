@@ -9,7 +9,7 @@ import click
 
 import harness
 from harness.cli.display import LiveProgress
-from harness.cli.options import cache_options
+from harness.cli.options import cache_options, sweep_answer_limit_options
 from harness.cli.sweep_cells import FanOut, fanout_options, list_cells, report_part
 from harness.endpoints.cache import default_cache_dir
 from harness.render import Column, Table
@@ -30,6 +30,14 @@ __all__ = ["sweep_command"]
 )
 @cache_options
 @click.option("--retry-failed", is_flag=True, help="Also redo documents that failed in a cell.")
+@click.option(
+    "--max-failure-rate",
+    type=click.FloatRange(0, 1),
+    default=None,
+    help="Exit 4 when more than this share of any cell's documents failed [default: only "
+    "when all of a cell's did]; the sweep is saved and summarised either way.",
+)
+@sweep_answer_limit_options
 @click.option("--quiet", is_flag=True, help="No progress output.")
 @fanout_options
 def sweep_command(
@@ -39,8 +47,9 @@ def sweep_command(
     no_cache: bool,
     cache_ttl: float | None,
     retry_failed: bool,
+    max_failure_rate: float | None,
     quiet: bool,
-    **fanout: Any,
+    **options: Any,
 ) -> None:
     """Run every prompt on every model over a grid of sampling parameters, N times.
 
@@ -50,8 +59,9 @@ def sweep_command(
     The sweep folder gets summary.md and summary.json (headline metrics with 95% CIs).
     Processes started by a scheduler share a sweep with --cells I/N (docs/scheduling.md).
     """
-    fan = FanOut.of(fanout, dry_run)
-    sweep = harness.load_sweep(sweep_file)
+    limits = {key: options.pop(key) for key in ("max_answer_chars", "max_answer_depth")}
+    fan = FanOut.of(options, dry_run)
+    sweep = harness.load_sweep(sweep_file).with_answer_limits(**limits)
     cells = harness.expand_cells(sweep, sweep_file)
     cache = None if no_cache else (cache_dir or default_cache_dir())
     folder = harness.SweepFolder.of(sweep.results, sweep.name)
@@ -97,6 +107,7 @@ def sweep_command(
         assert error is not None
         message = f"{len(failed)} of {len(cells)} cells failed; {failed[0].cell.id}: {error}"
         raise type(error)(message)  # the first failure's exit code (3: endpoint, 2: input)
+    harness.check_cell_failures(outcomes, max_failure_rate)
 
 
 def _params(cell: Cell) -> str:

@@ -59,6 +59,7 @@ class ChatClient:
     cache: ResponseCache | None = None
     repeat: int = 0
     server_model: str | None = None
+    model_asked_live: bool = False  # server_model came from the server in this invocation
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     _transport: Transport = field(init=False)
 
@@ -134,6 +135,7 @@ class ChatClient:
         """One rung's verdict, cached per endpoint so an identical re-run sends nothing."""
         key = self.probe_key(mode)
         stored = self.cache.get(key) if self.cache else None
+        self.model_asked_live = stored is None
         if stored is not None:
             data = json.loads(stored)
             return ProbeStep(mode, data["accepted"], data["error"]), data["server_model"]
@@ -151,6 +153,14 @@ class ChatClient:
                 ),
             )
         return step, server_model
+
+    async def served_model(self) -> str | None:
+        """The model the server answers as now: one uncached one-token request (a cached
+        probe says what it served when the probe was cached)."""
+        result = await self._send(
+            [{"role": "user", "content": "Reply with {}"}], OutputMode.PROMPT, 1
+        )
+        return result.server_model
 
     def cache_key(
         self, messages: list[dict[str, str]], mode: OutputMode, schema: JsonSchema | None = None

@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from harness.answer_limits import AnswerLimits
 from harness.endpoints.settings import Endpoint, SamplingParams
 from harness.schemas.request import Grounding, RequestCaps
 from harness.scoring.document import ScoringConfig
@@ -109,6 +110,8 @@ class Manifest(_Part):
     grounding: Grounding | None = None  # the prompt's grounding option; None: not asked
     reask: int
     repeat: int = 0
+    # How answers were validated; manifests before it was kept used the defaults.
+    answer_limits: AnswerLimits = AnswerLimits()
     cache: CacheStats | None = None
     scoring: ScoringConfig  # a new scoring setting (e.g. the matcher) is recorded with it
     prompts_dir: str | None = None  # absolute; None in manifests before resume read it

@@ -83,10 +83,14 @@ def test_a_manifest_written_before_versions_still_reads(tmp_path: Path) -> None:
     folder.write_manifest(manifest)  # written back in the current format
     written = read_json(folder.path / "manifest.json")
     assert written["schema_version"] == SCHEMA_VERSION
-    added = {"schema_version", "prompts_dir", "forced_output_mode", "request_caps", "grounding"}
+    added = {
+        "schema_version", "prompts_dir", "forced_output_mode", "request_caps", "grounding",
+        "answer_limits",
+    }  # fmt: skip
     assert set(written) - added == set(read_json(LEGACY)), "the keys stay flat"
     assert written["prompts_dir"] is None and written["forced_output_mode"] is None
     assert written["request_caps"] is None and written["grounding"] is None
+    assert written["answer_limits"] == {"max_chars": 1_000_000, "max_depth": 64}  # defaults
     assert folder.read_manifest() == manifest.model_copy(update={"schema_version": 2})
 
 
