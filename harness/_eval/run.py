@@ -15,12 +15,13 @@ from typing import Protocol
 from harness._eval.config import RunConfig
 from harness._eval.extract import FatalEndpointError, extract_document
 from harness._eval.manifest import Tally, finish_manifest, start_manifest
-from harness._eval.score import score_run, score_stopped_run
+from harness._eval.score import score_judged, score_run, score_stopped_run
 from harness.claims import Document
 from harness.corpus import GoldSet, check_gold, documents_hash, load_documents
 from harness.endpoints.cache import open_cache
 from harness.endpoints.client import CallFailed, ChatClient
 from harness.errors import EndpointError, TooManyFailures, UserInputError, storage_error
+from harness.judges import OpenJudge
 from harness.prompts import Prompt, load_prompt
 from harness.runs import Manifest, PredictionRecord, RunFolder
 from harness.runs.folder import ToDo, new_run_id, to_do
@@ -196,9 +197,11 @@ async def run_evaluation(
     retry_failed: bool = False,
     inputs: Inputs | None = None,
     allow_endpoint_change: bool = False,
+    judge: OpenJudge | None = None,
 ) -> RunOutcome:
     """Evaluate one prompt on one endpoint; the run folder is readable whatever happens.
-    The caller holds the run folder (`runs.lock.FolderLock`), as `run_cell` does."""
+    The caller holds the run folder (`runs.lock.FolderLock`), as `run_cell` does, and
+    opens the judge `config.scoring` names, if any (`harness.judges`)."""
     progress = progress or Silent()
     inputs = inputs or _inputs(config)
     folder, manifest, todo = _open_run(config, inputs, resume, retry_failed, allow_endpoint_change)
@@ -245,8 +248,12 @@ async def run_evaluation(
         if cache is not None:
             cache.close()
         if stopped and status != "refused":
-            score_stopped_run(folder, inputs.documents, inputs.gold, config.scoring)
-    metrics = score_run(folder, inputs.documents, inputs.gold, config.scoring)
+            score_stopped_run(folder, inputs.documents, inputs.gold, config.scoring, judge)
+    metrics, manifest = score_judged(
+        folder, manifest, inputs.documents, inputs.gold, config.scoring, judge
+    )
+    if judge is not None:  # what the judge cost is known only now: one more known point
+        folder.write_manifest(manifest)
     return RunOutcome(folder, manifest, metrics, len(todo.documents), tally.from_cache)
 
 

@@ -12,12 +12,14 @@ import numpy as np
 from harness.claims import Document, GoldDocument
 from harness.corpus import GoldSet
 from harness.errors import HarnessError, UserInputError
-from harness.runs import PredictionRecord, RunFolder
+from harness.judges import OpenJudge
+from harness.runs import Manifest, PredictionRecord, RunFolder
 from harness.scoring.batch import SCORING_BATCH, BatchScorer, ScoringTask
 from harness.scoring.document import ScoringConfig
+from harness.scoring.matchers import Matcher
 from harness.scoring.metrics import FIELDS, Metrics, aggregate_counts, counts_row
 
-__all__ = ["check_rescore_loses_nothing", "score_run", "score_stopped_run"]
+__all__ = ["check_rescore_loses_nothing", "score_judged", "score_run", "score_stopped_run"]
 
 
 def score_run(
@@ -25,8 +27,10 @@ def score_run(
     documents: list[Document],
     gold: GoldSet,
     scoring: ScoringConfig,
+    matcher: Matcher | None = None,
 ) -> Metrics:
     """Score every gold document from the stored predictions (missing ones score zero).
+    `matcher`: the judge `scoring` names, opened by the caller (`harness.judges`).
 
     Memory stays proportional to one batch: predictions are indexed by file offset and
     read back batch by batch, gold is loaded per batch, scores are streamed to
@@ -36,7 +40,7 @@ def score_run(
     scored = [doc for doc in documents if doc.id in gold.doc_ids]
     rows: list[list[float]] = []
     failures: dict[str, int] = {}
-    with folder.scores_writer() as write, BatchScorer(scoring) as scorer:
+    with folder.scores_writer() as write, BatchScorer(scoring, matcher=matcher) as scorer:
         for start in range(0, len(scored), SCORING_BATCH):
             batch = scored[start : start + SCORING_BATCH]
             batch_gold = gold.load(batch)
@@ -91,8 +95,25 @@ def score_stopped_run(
     documents: list[Document],
     gold: GoldSet,
     scoring: ScoringConfig,
+    judge: OpenJudge | None = None,
 ) -> None:
     """A failed or interrupted run still gets scores (unfinished documents as `not_run`),
     so `show` and `report` can read it; best effort, never masking the original error."""
     with contextlib.suppress(Exception):
-        score_run(folder, documents, gold, scoring)
+        score_run(folder, documents, gold, scoring, judge.matcher if judge else None)
+
+
+def score_judged(
+    folder: RunFolder,
+    manifest: Manifest,
+    documents: list[Document],
+    gold: GoldSet,
+    scoring: ScoringConfig,
+    judge: OpenJudge | None,
+) -> tuple[Metrics, Manifest]:
+    """`score_run` with the judge `scoring` names (open, or None), and the manifest with
+    what the judge did (None without one: no stale judge figures)."""
+    matcher = judge.matcher if judge is not None else None
+    metrics = score_run(folder, documents, gold, scoring, matcher)
+    usage = judge.usage() if judge is not None else None
+    return metrics, manifest.model_copy(update={"judge": usage})

@@ -15,7 +15,7 @@ from click.core import ParameterSource
 
 import harness
 from harness.cli.display import LiveProgress, print_summary
-from harness.cli.options import cache_options, matcher_options
+from harness.cli.options import cache_options, judge_options, matcher_options
 from harness.endpoints.local import DEFAULT_CONTEXT
 from harness.endpoints.settings import HttpClient, OutputMode
 from harness.request import RunRequest
@@ -187,6 +187,7 @@ evaluation_options = _group(
         help="Claim-matching similarity threshold [default: 0.5].",
     ),
     matcher_options,
+    judge_options,
     click.option(
         "--results",
         type=click.Path(path_type=Path),

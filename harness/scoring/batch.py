@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from harness.claims import Claim, GoldDocument
 from harness.scoring.document import DocScore, ScoringConfig, score_document
+from harness.scoring.matchers import Matcher
 
 __all__ = [
     "PARALLEL_FROM_S",
@@ -45,7 +46,7 @@ class ScoringTask:
     valid_first_attempt: bool
 
 
-def _score(task: ScoringTask, config: ScoringConfig) -> DocScore:
+def _score(task: ScoringTask, config: ScoringConfig, matcher: Matcher | None) -> DocScore:
     return score_document(
         task.doc_id,
         task.text,
@@ -54,11 +55,14 @@ def _score(task: ScoringTask, config: ScoringConfig) -> DocScore:
         failure=task.failure,
         valid_first_attempt=task.valid_first_attempt,
         config=config,
+        matcher=matcher,
     )
 
 
-def _score_chunk(tasks: list[ScoringTask], config: ScoringConfig) -> list[DocScore]:
-    return [_score(task, config) for task in tasks]
+def _score_chunk(
+    tasks: list[ScoringTask], config: ScoringConfig, matcher: Matcher | None = None
+) -> list[DocScore]:
+    return [_score(task, config, matcher) for task in tasks]
 
 
 def estimated_serial_s(tasks: Sequence[ScoringTask]) -> float:
@@ -72,10 +76,14 @@ class BatchScorer:
 
     A run scores its documents in bounded batches (memory); starting a pool per batch
     would cost ~0.4 s each time, so the pool lives as long as this object (`with`).
+    A `matcher` built by the caller (the judge, which holds an endpoint client) keeps
+    scoring in this process: it cannot be sent to workers, and it waits on the network.
     """
 
-    def __init__(self, config: ScoringConfig, workers: int | None = None) -> None:
-        self.config = config
+    def __init__(
+        self, config: ScoringConfig, workers: int | None = None, matcher: Matcher | None = None
+    ) -> None:
+        self.config, self.matcher = config, matcher
         self.workers = workers or os.cpu_count() or 1
         self._pool: ProcessPoolExecutor | None = None
 
@@ -91,10 +99,11 @@ class BatchScorer:
         """Scores in input order; in worker processes when the batch is worth it."""
         if (
             self.workers == 1
+            or self.matcher is not None
             or not self.config.matcher.startswith("lexical")  # its model already uses every core
             or (self._pool is None and estimated_serial_s(tasks) < PARALLEL_FROM_S)
         ):
-            return _score_chunk(list(tasks), self.config)
+            return _score_chunk(list(tasks), self.config, self.matcher)
         if self._pool is None:
             self._pool = ProcessPoolExecutor(max_workers=self.workers)
         size = max(1, len(tasks) // (self.workers * 4))

@@ -5,7 +5,12 @@ retries, rate limiting and failure classes are the ones extraction uses, and tok
 counted the same way. Each shortlisted pair is asked twice, predicted claim first and
 gold claim first; a pair's similarity is the mean of the verdicts received (0, 0.5, 1),
 and `JudgeStats` reports how often the two orders disagree (position bias). Pairs below
-the shortlist threshold are never sent and score 0. The verdict must be strict JSON,
+the shortlist threshold are never sent and score 0. A pair for which neither order got a
+verdict (both failed after retries, or neither answer parsed) falls back to the shortlist
+matcher's similarity, i.e. the rule the run would have used without a judge, and is
+counted in `JudgeStats.fallback_pairs`: a judge's failure never crashes scoring nor
+turns a match into a miss. Only an endpoint that rejects the request (key, model name:
+`CallFailed.fatal`) stops scoring, with a one-line `EndpointError`. The verdict must be strict JSON,
 `{"same_claim": true|false}`; anything else is a recorded `parse`/`schema` failure.
 
 Output mode is always the plain prompt: the structured modes of `ChatClient` carry the
@@ -79,6 +84,7 @@ class JudgeStats:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     failures: Counter[str] = field(default_factory=Counter)
+    fallback_pairs: int = 0  # neither order gave a verdict: the shortlist's score was used
     both_orders: int = 0
     order_disagreements: int = 0
     yes_predicted_first: int = 0
@@ -135,7 +141,8 @@ class JudgeMatcher:
         verdicts = self._run(self._judge_all([(predicted[i], gold[j]) for i, j in pairs]))
         for (i, j), (first, second) in zip(pairs, verdicts, strict=True):
             got = [v for v in (first, second) if v is not None]
-            scores[i, j] = sum(got) / len(got) if got else 0.0
+            self.stats.fallback_pairs += not got
+            scores[i, j] = sum(got) / len(got) if got else cheap[i, j]
         return scores
 
     async def _judge_all(
