@@ -149,7 +149,14 @@ class JudgeMatcher:
         self, pairs: list[tuple[ClaimView, ClaimView]]
     ) -> list[tuple[bool | None, bool | None]]:
         asks = [self._ask(p, g) for p, g in pairs] + [self._ask(g, p) for p, g in pairs]
-        answers = await asyncio.gather(*asks)
+        tasks = [asyncio.ensure_future(ask) for ask in asks]
+        try:
+            answers = await asyncio.gather(*tasks)
+        except BaseException:  # a rejected key: stop the other requests, then say so once
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
         n = len(pairs)
         result = list(zip(answers[:n], answers[n:], strict=True))
         for first, second in result:
