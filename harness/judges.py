@@ -1,10 +1,11 @@
 """The LLM judge as a claim matcher, opened from `JudgeSettings` through the endpoint layer.
 
-`harness run` (each sweep cell), `harness rescore` and `harness matchers calibrate` all
-open their judge here, so a judge is resolved like an extraction endpoint (`local` starts
-the embedded server; a URL reads its key from `api_key_env`), answers through the same
-`ChatClient` (response cache, retries, failure classes, token counts) and is closed when
-the command is done with it. `OpenJudge.usage()` is what the manifest records.
+`harness run` (each sweep cell), `harness rescore`, `harness matchers calibrate` and
+`harness gold agree` all open their judge here, so a judge is resolved like an extraction
+endpoint (`local` starts the embedded server; a URL reads its key from `api_key_env`),
+answers through the same `ChatClient` (response cache, retries, failure classes, token
+counts) and is closed when the command is done with it. `OpenJudge.usage()` is what the
+manifest records.
 """
 
 from __future__ import annotations
@@ -26,7 +27,14 @@ from harness.scoring.matchers.judge import JudgeMatcher
 from harness.scoring_names import JudgeSettings, is_judge
 from harness.sweep import EndpointSpec
 
-__all__ = ["JUDGE_PARAMS", "OpenJudge", "describe_judge", "open_judge", "open_scoring_judge"]
+__all__ = [
+    "JUDGE_PARAMS",
+    "OpenJudge",
+    "describe_judge",
+    "open_judge",
+    "open_matcher",
+    "open_scoring_judge",
+]
 
 JUDGE_PARAMS = SamplingParams(temperature=0.0, max_tokens=32)
 """A verdict is one short JSON object; greedy decoding keeps it reproducible."""
@@ -122,3 +130,23 @@ def open_scoring_judge(
         scoring.matcher, scoring.judge, resolver, server_log, cache_dir, cache_ttl
     ) as judge:
         yield judge
+
+
+@contextmanager
+def open_matcher(
+    name: str,
+    settings: JudgeSettings | None,
+    resolver: EndpointResolver,
+    server_log: Path,
+    cache_dir: Path | None,
+    cache_ttl: float | None = None,
+) -> Iterator[tuple[Matcher, OpenJudge | None]]:
+    """Any matcher by name, for commands that compare claims outside a run (`matchers
+    calibrate`, `gold agree`): a judge name opens the judge `settings` name (a one-line
+    error without one); any other name is built by `get_matcher` and `settings` unused."""
+    if not is_judge(name):
+        yield get_matcher(name), None
+        return
+    required = JudgeSettings.required(name, settings)
+    with open_judge(name, required, resolver, server_log, cache_dir, cache_ttl) as judge:
+        yield judge.matcher, judge

@@ -15,7 +15,7 @@ from typing import Protocol
 from harness._eval.config import RunConfig
 from harness._eval.extract import FatalEndpointError, extract_document
 from harness._eval.manifest import Tally, finish_manifest, start_manifest
-from harness._eval.score import score_judged, score_run, score_stopped_run
+from harness._eval.score import score_off_loop, score_run, score_stopped_run
 from harness.claims import Document
 from harness.corpus import GoldSet, check_gold, documents_hash, load_documents
 from harness.endpoints.cache import open_cache
@@ -247,13 +247,15 @@ async def run_evaluation(
             folder.write_manifest(manifest, last_resort=stopped)
         if cache is not None:
             cache.close()
-        if stopped and status != "refused":
-            score_stopped_run(folder, inputs.documents, inputs.gold, config.scoring, judge)
-    metrics, manifest = score_judged(
-        folder, manifest, inputs.documents, inputs.gold, config.scoring, judge
-    )
-    if judge is not None:  # what the judge cost is known only now: one more known point
-        folder.write_manifest(manifest)
+        if stopped and status != "refused" and judge is None:  # a judge: `rescore` later
+            score_stopped_run(folder, inputs.documents, inputs.gold, config.scoring)
+    if judge is None:
+        metrics = score_run(folder, inputs.documents, inputs.gold, config.scoring)
+    else:
+        metrics, manifest = await score_off_loop(
+            folder, manifest, inputs.documents, inputs.gold, config.scoring, judge
+        )
+        folder.write_manifest(manifest)  # what the judge cost is known only now
     return RunOutcome(folder, manifest, metrics, len(todo.documents), tally.from_cache)
 
 

@@ -5,6 +5,7 @@ A fresh run, a resumed run and `rescore` all score here, so they give identical 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 
 import numpy as np
@@ -19,7 +20,13 @@ from harness.scoring.document import ScoringConfig
 from harness.scoring.matchers import Matcher
 from harness.scoring.metrics import FIELDS, Metrics, aggregate_counts, counts_row
 
-__all__ = ["check_rescore_loses_nothing", "score_judged", "score_run", "score_stopped_run"]
+__all__ = [
+    "check_rescore_loses_nothing",
+    "score_judged",
+    "score_off_loop",
+    "score_run",
+    "score_stopped_run",
+]
 
 
 def score_run(
@@ -95,12 +102,13 @@ def score_stopped_run(
     documents: list[Document],
     gold: GoldSet,
     scoring: ScoringConfig,
-    judge: OpenJudge | None = None,
 ) -> None:
     """A failed or interrupted run still gets scores (unfinished documents as `not_run`),
-    so `show` and `report` can read it; best effort, never masking the original error."""
+    so `show` and `report` can read it; best effort, never masking the original error.
+    Not with a judge: it could keep an interrupted run waiting on the network for minutes
+    (`harness rescore RUN` scores it, with the run's judge)."""
     with contextlib.suppress(Exception):
-        score_run(folder, documents, gold, scoring, judge.matcher if judge else None)
+        score_run(folder, documents, gold, scoring)
 
 
 def score_judged(
@@ -117,3 +125,23 @@ def score_judged(
     metrics = score_run(folder, documents, gold, scoring, matcher)
     usage = judge.usage() if judge is not None else None
     return metrics, manifest.model_copy(update={"judge": usage})
+
+
+async def score_off_loop(
+    folder: RunFolder,
+    manifest: Manifest,
+    documents: list[Document],
+    gold: GoldSet,
+    scoring: ScoringConfig,
+    judge: OpenJudge,
+) -> tuple[Metrics, Manifest]:
+    """`score_judged` for a run: scoring with the judge waits on the network for minutes,
+    so it runs on a thread and the run's event loop still hears Ctrl-C/SIGTERM, which
+    stops the judge (nothing is written; the predictions are kept for `harness rescore`)."""
+    try:
+        return await asyncio.to_thread(
+            score_judged, folder, manifest, documents, gold, scoring, judge
+        )
+    except asyncio.CancelledError:
+        judge.judge.stop()
+        raise

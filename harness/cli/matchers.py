@@ -15,7 +15,6 @@ from harness.scoring_names import (
     JUDGE_NAMES,
     MATCHER_NAMES,
     JudgeSettings,
-    is_judge,
 )
 
 __all__ = ["matchers_group"]
@@ -68,36 +67,27 @@ def calibrate_command(
     from harness.calibration import calibrate, load_pairs
     from harness.corpus import load_documents
     from harness.endpoints.resolve import EndpointResolver
-    from harness.judges import describe_judge, open_judge
+    from harness.judges import describe_judge, open_matcher
     from harness.request import CacheOptions
-    from harness.scoring.matchers import Matcher, get_matcher, parse_matcher_name
+    from harness.scoring.matchers import parse_matcher_name
 
     loaded = load_pairs(pairs)
     texts = {d.id: d.text for d in load_documents(docs)}
     settings = JudgeSettings.from_flags(judge_base_url, judge_model, judge_api_key_env)
-    cache_options = CacheOptions(**cache)
+    caching = CacheOptions(**cache)
     chosen = names or MATCHER_NAMES[:2]
     for name in chosen:
         parse_matcher_name(name)  # an unknown name fails before any judge starts
     with ExitStack() as stack:
         resolver, judges, built = EndpointResolver(stack), [], []
         for name in chosen:
-            matcher: Matcher
-            if is_judge(name):
-                judge = open_judge(
-                    name,
-                    JudgeSettings.required(name, settings),
-                    resolver,
-                    Path("results") / "judge_server.log",
-                    cache_options.folder(),
-                    cache_options.cache_ttl,
-                )
-                opened = stack.enter_context(judge)
-                judges.append(opened)
-                matcher = opened.matcher
-            else:
-                matcher = get_matcher(name)
+            log = Path("results") / "judge_server.log"
+            opened = open_matcher(
+                name, settings, resolver, log, caching.folder(), caching.cache_ttl
+            )
+            matcher, judge = stack.enter_context(opened)
             built.append(matcher)
+            judges += [judge] if judge is not None else []
         report = calibrate(loaded, texts, built, threshold)
         usages = [one.usage() for one in judges]
     _print(report, pairs)

@@ -36,7 +36,14 @@ from harness.scoring.grounding import NormalisedDocument
 from harness.scoring.matchers.base import Matcher, Similarity
 from harness.scoring.matching import ClaimView
 
-__all__ = ["JUDGE_SYSTEM", "JudgeMatcher", "JudgeStats", "judge_messages", "parse_verdict"]
+__all__ = [
+    "JUDGE_SYSTEM",
+    "JudgeMatcher",
+    "JudgeStats",
+    "JudgeStopped",
+    "judge_messages",
+    "parse_verdict",
+]
 
 T = TypeVar("T")
 
@@ -96,6 +103,10 @@ class JudgeStats:
         return self.order_disagreements / self.both_orders if self.both_orders else None
 
 
+class JudgeStopped(Exception):
+    """Scoring asked the judge for a verdict after `JudgeMatcher.stop()`."""
+
+
 class JudgeMatcher:
     """Owns one event loop (in a thread) so the sync `Matcher` call can reuse one client.
 
@@ -113,6 +124,7 @@ class JudgeMatcher:
     ):
         self.shortlist, self.shortlist_from = shortlist, shortlist_from
         self.stats = JudgeStats()
+        self._stopped = threading.Event()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._thread.start()
@@ -120,6 +132,18 @@ class JudgeMatcher:
 
     def _run(self, coro: Coroutine[Any, Any, T]) -> T:
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result()
+
+    def stop(self) -> None:
+        """Interrupt from another thread (a Ctrl-C while scoring runs off the event loop):
+        the requests in flight are cancelled and every later `similarity` call raises,
+        so an interrupted scoring ends within moments and writes nothing."""
+        self._stopped.set()
+
+        def cancel_all() -> None:
+            for task in asyncio.all_tasks(self._loop):
+                task.cancel()
+
+        self._loop.call_soon_threadsafe(cancel_all)
 
     def close(self) -> None:
         self._run(self.client.close())
@@ -134,6 +158,8 @@ class JudgeMatcher:
         gold: Sequence[ClaimView],
         document: NormalisedDocument,
     ) -> Similarity:
+        if self._stopped.is_set():
+            raise JudgeStopped("the judge was stopped (interrupted)")
         cheap = self.shortlist.similarity(predicted, gold, document)
         scores = np.zeros((len(predicted), len(gold)))
         rows, cols = np.nonzero(cheap >= self.shortlist_from)
