@@ -9,6 +9,9 @@ files as they were.
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,7 +21,7 @@ import harness
 from harness.fakes import GoldAnswerer, Script, ScriptedServer
 from harness.fakes.judge import JudgeScript
 from harness.fakes.server import ChatRequest, Reply
-from tests.conftest import Corpus, RunCli, read_json, read_jsonl
+from tests.conftest import Corpus, RunCli, cli_env, read_json, read_jsonl
 from tests.test_sweep import sweep_cli, write_sweep
 
 Start = Callable[[Script], ScriptedServer]
@@ -178,3 +181,38 @@ def test_a_sweep_scores_with_its_judge(
         harness.SweepFile.model_validate(base | {"matcher": "judge"})
     with pytest.raises(ValueError, match="only meaningful with matcher judge"):
         harness.SweepFile.model_validate(base | {"judge": judge_settings})
+
+
+def test_sigterm_while_the_judge_scores_stops_the_run_at_once(
+    corpus: Corpus, run_cli: RunCli, scripted_server: Start
+) -> None:
+    extraction = _extraction(corpus, scripted_server)
+    stuck = scripted_server(JudgeScript(reply=lambda r: Reply(hang_s=60)))  # never answers
+    proc = subprocess.Popen(
+        run_cli.argv(
+            "run",
+            "--base-url",
+            extraction.base_url,
+            "--model",
+            "m",
+            "--run-id",
+            "t",
+            *_judge_flags(stuck),
+        ),
+        cwd=run_cli.cwd,
+        env=cli_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while not stuck.requests and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert stuck.requests, "the judge was never asked"
+    proc.send_signal(signal.SIGTERM)
+    code = proc.wait(timeout=30)  # not the 60 s the judge would hang
+    assert code == 128 + signal.SIGTERM, proc.stderr.read() if proc.stderr else ""
+    run = corpus.results / "t"
+    assert len(read_jsonl(run / "predictions.jsonl")) == len(corpus.documents)  # all kept
+    assert not (run / "scores.jsonl").exists() and not (run / "metrics.json").exists()
+    assert not list(run.glob(".scores.jsonl.*"))  # no half-written scores left behind
