@@ -21,8 +21,8 @@ import harness
 from harness.fakes import GoldAnswerer, Script, ScriptedServer
 from harness.fakes.judge import JudgeScript
 from harness.fakes.server import ChatRequest, Reply
+from tests._eval.test_sweep import sweep_cli, write_sweep
 from tests.conftest import Corpus, RunCli, cli_env, read_json, read_jsonl
-from tests.test_sweep import sweep_cli, write_sweep
 
 Start = Callable[[Script], ScriptedServer]
 FILES = ("scores.jsonl", "metrics.json", "manifest.json")
