@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from harness.corpus import load_gold
 from harness.fakes import GoldAnswerer, Script, ScriptedServer
-from tests.conftest import Corpus, RunCli, read_json
+from tests.conftest import Corpus, RunCli, cli_env, read_json
 
 pytestmark = [
     pytest.mark.local_model,
@@ -36,13 +38,23 @@ def test_rescore_with_the_embedded_judge(
     gold = json.loads((corpus.gold / f"{first}.json").read_text(encoding="utf-8"))
     gold["claims"] = gold["claims"][:2]
     (corpus.gold / f"{first}.json").write_text(json.dumps(gold), encoding="utf-8")
-    extraction = scripted_server(GoldAnswerer(corpus.documents, corpus.gold_docs))
+    documents = corpus.documents[:1]
+    trimmed = load_gold(corpus.gold, documents)  # predictions = the two gold claims
+    extraction = scripted_server(GoldAnswerer(documents, trimmed))
     done = run_cli.run_against(extraction.base_url, "r", "--limit", "1")
     assert done.returncode == 0, done.stderr
     run: Path = corpus.results / "r"
     sent = len(extraction.requests)
 
-    judged = run_cli("rescore", str(run), "--matcher", "judge", "--judge-model", "local")
+    judged = subprocess.run(  # the embedded judge on a loaded machine: minutes, not seconds
+        run_cli.argv("rescore", str(run), "--matcher", "judge", "--judge-model", "local"),
+        cwd=run_cli.cwd,
+        env=cli_env(),
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        check=False,
+    )
     assert judged.returncode == 0, judged.stderr
     assert len(extraction.requests) == sent  # only the judge was called
     manifest = read_json(run / "manifest.json")

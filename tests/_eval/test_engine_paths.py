@@ -83,7 +83,7 @@ def test_a_manifest_written_before_versions_still_reads(tmp_path: Path) -> None:
     folder.write_manifest(manifest)  # written back in the current format
     written = read_json(folder.path / "manifest.json")
     assert written["schema_version"] == SCHEMA_VERSION
-    added = {"schema_version", "prompts_dir", "forced_output_mode"}  # keys added since
+    added = {"schema_version", "prompts_dir", "forced_output_mode", "judge"}  # keys added since
     assert set(written) - added == set(read_json(LEGACY)), "the keys stay flat"
     assert written["prompts_dir"] is None and written["forced_output_mode"] is None
     assert folder.read_manifest() == manifest.model_copy(update={"schema_version": 2})
