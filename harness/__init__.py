@@ -69,6 +69,7 @@ _EXPORTS = {
     "run_evaluation": "harness._eval.run",
     "score_run": "harness._eval.run",
     "ScoringConfig": "harness.scoring.document",
+    "JudgeSettings": "harness.scoring_names",
     "score_document": "harness.scoring.document",
     "Metrics": "harness.scoring.metrics",
     "aggregate": "harness.scoring.metrics",
@@ -90,6 +91,7 @@ __all__ = [
     "Extraction",
     "GoldClaim",
     "GoldDocument",
+    "JudgeSettings",
     "Manifest",
     "Metrics",
     "OutputMode",
@@ -182,6 +184,7 @@ if TYPE_CHECKING:
     from harness.runs import Manifest, RunFolder, SweepFolder
     from harness.scoring.document import ScoringConfig, score_document
     from harness.scoring.metrics import Metrics, aggregate
+    from harness.scoring_names import JudgeSettings
     from harness.shard import Shard
     from harness.sweep import Cell, SweepFile
 

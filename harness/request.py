@@ -15,7 +15,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from harness.answer_limits import AnswerLimits, MaxChars, MaxDepth
 from harness.endpoints.local import DEFAULT_CONTEXT
 from harness.endpoints.settings import HttpClient, OutputMode
-from harness.scoring_names import DEFAULT_ASSIGNMENT, DEFAULT_MATCHER, Assignment, MatcherName
+from harness.scoring_names import (
+    DEFAULT_ASSIGNMENT,
+    DEFAULT_MATCHER,
+    Assignment,
+    JudgeSettings,
+    MatcherName,
+)
 
 __all__ = [
     "CacheOptions",
@@ -83,6 +89,9 @@ class EvaluationOptions(_Group):
     threshold: float | None = Field(None, ge=0, le=1)
     matcher: MatcherName = DEFAULT_MATCHER
     assignment: Assignment = DEFAULT_ASSIGNMENT
+    judge_model: str | None = Field(None, description="the judge's model, or 'local'")
+    judge_base_url: str | None = Field(None, description="the judge's URL (not for 'local')")
+    judge_api_key_env: str = "OPENAI_API_KEY"
     results: Path = Path("results")
     run_id: str | None = None
     resume: Path | None = None
@@ -97,11 +106,23 @@ class EvaluationOptions(_Group):
     def answer_limits(self) -> AnswerLimits:
         return AnswerLimits(max_chars=self.max_answer_chars, max_depth=self.max_answer_depth)
 
+    def judge(self) -> JudgeSettings | None:
+        """The judge endpoint these options name, None if none (for `--matcher judge`)."""
+        return JudgeSettings.from_flags(
+            self.judge_base_url, self.judge_model, self.judge_api_key_env
+        )
+
 
 class CacheOptions(_Group):
     cache_dir: Path | None = None
     no_cache: bool = False
     cache_ttl: float | None = Field(None, gt=0)  # seconds; older cached answers not reused
+
+    def folder(self) -> Path | None:
+        """The response cache folder these options name; None: no cache."""
+        from harness.endpoints.cache import default_cache_dir
+
+        return None if self.no_cache else (self.cache_dir or default_cache_dir())
 
 
 class RunRequest(BaseModel):

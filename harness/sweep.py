@@ -17,7 +17,14 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from harness.answer_limits import AnswerLimits, MaxChars, MaxDepth
 from harness.endpoints.settings import HttpClient, Kind, SamplingParams, kind_of, replica_urls
-from harness.scoring_names import DEFAULT_ASSIGNMENT, DEFAULT_MATCHER, Assignment, MatcherName
+from harness.scoring_names import (
+    DEFAULT_ASSIGNMENT,
+    DEFAULT_MATCHER,
+    Assignment,
+    JudgeSettings,
+    MatcherName,
+    is_judge,
+)
 
 __all__ = ["Cell", "EndpointSpec", "Override", "ParamGrid", "SweepFile", "cell_labels"]
 
@@ -137,6 +144,18 @@ class SweepFile(BaseModel):
     threshold: Annotated[float, Field(ge=0, le=1)] | None = None
     matcher: MatcherName = Field(DEFAULT_MATCHER, description="claim matcher for every cell")
     assignment: Assignment = Field(DEFAULT_ASSIGNMENT, description="how claims pair up")
+    judge: JudgeSettings | None = Field(
+        None, description="the judge's endpoint, for matcher judge or judge+guards"
+    )
+
+    @model_validator(mode="after")
+    def _judge_with_judge_matcher(self) -> Self:
+        if is_judge(self.matcher) and self.judge is None:
+            raise ValueError(f"matcher {self.matcher} needs judge: {{model: ..., base_url: ...}}")
+        if self.judge is not None and not is_judge(self.matcher):
+            raise ValueError("judge: only meaningful with matcher judge or judge+guards")
+        return self
+
     max_answer_chars: MaxChars = Field(
         AnswerLimits.model_fields["max_chars"].default,
         description="a longer answer is failure class oversize, for every cell",

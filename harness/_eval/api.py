@@ -20,21 +20,21 @@ from harness._eval.loop import run_sync, synchronous
 from harness._eval.manifest import rescored_manifest
 from harness._eval.resume import resumed_request
 from harness._eval.run import Progress, RunOutcome, Silent, gold_notice, load_corpus
-from harness._eval.score import check_rescore_loses_nothing, score_run
+from harness._eval.score import check_rescore_loses_nothing, score_judged
 from harness._eval.sweep import plan_cells, run_cells
 from harness.corpus import check_gold, load_documents
-from harness.endpoints.cache import default_cache_dir
 from harness.endpoints.resolve import DEFAULTS, EndpointResolver, with_kind_defaults
 from harness.endpoints.settings import BASELINE_PREFIX, Kind, kind_of, replica_urls
 from harness.errors import UserInputError
+from harness.judges import open_scoring_judge
 from harness.names import SAFE_NAME_RULE, is_safe_name
 from harness.prompts import default_prompts_dir
-from harness.request import EndpointOptions, RunRequest
+from harness.request import CacheOptions, EndpointOptions, RunRequest
 from harness.runs import RunFolder, SweepSummary
 from harness.runs.folder import new_run_id
 from harness.runs.lock import FolderLock
 from harness.scoring.document import ScoringConfig
-from harness.scoring_names import Assignment, MatcherName
+from harness.scoring_names import Assignment, JudgeSettings, MatcherName
 from harness.shard import Shard
 from harness.sweep import Cell, EndpointSpec, SweepFile
 
@@ -95,9 +95,9 @@ def _shared(request: RunRequest, spec: EndpointSpec) -> Shared:
         reask=evaluation.reask,
         output_mode=evaluation.output_mode,
         scoring=ScoringConfig().choosing(
-            evaluation.threshold, evaluation.matcher, evaluation.assignment
+            evaluation.threshold, evaluation.matcher, evaluation.assignment, evaluation.judge()
         ),
-        cache_dir=None if cache.no_cache else (cache.cache_dir or default_cache_dir()),
+        cache_dir=cache.folder(),
         cache_ttl=cache.cache_ttl,
         retry_failed=evaluation.retry_failed,
         allow_endpoint_change=evaluation.allow_endpoint_change,
@@ -212,13 +212,16 @@ def rescore(
     threshold: float | None = None,
     matcher: MatcherName | None = None,
     assignment: Assignment | None = None,
+    judge: JudgeSettings | None = None,
+    cache: CacheOptions = CacheOptions(),  # noqa: B008 - frozen, safe to share
 ) -> RunOutcome:
-    """Score a run again from its stored predictions, without calling any model; with other
-    gold, another threshold, matcher or assignment (None keeps the run's), the manifest
-    says so."""
+    """Score a run again from its stored predictions, without calling the extraction
+    model; with other gold, another threshold, matcher, assignment or judge (None keeps
+    the run's), the manifest says so. A judge matcher calls only the judge (through
+    `cache`); its use is recorded in the manifest's `judge`."""
     folder = RunFolder.open(run)
     with FolderLock(run, "harness rescore"):
-        return _rescore_held(folder, gold, threshold, matcher, assignment)
+        return _rescore_held(folder, gold, threshold, matcher, assignment, judge, cache)
 
 
 def _rescore_held(
@@ -227,13 +230,22 @@ def _rescore_held(
     threshold: float | None,
     matcher: MatcherName | None,
     assignment: Assignment | None,
+    judge: JudgeSettings | None,
+    cache: CacheOptions,
 ) -> RunOutcome:
     manifest = folder.read_manifest()
-    scoring = manifest.scoring.choosing(threshold, matcher, assignment)
+    scoring = manifest.scoring.choosing(threshold, matcher, assignment, judge)
     documents = load_documents(Path(manifest.documents_source))[: manifest.n_documents]
     gold_set = check_gold(gold or Path(manifest.gold_source), documents)
     check_rescore_loses_nothing(folder, documents, gold_set)
-    metrics = score_run(folder, documents, gold_set, scoring)
-    manifest = rescored_manifest(manifest, scoring, gold, gold_set)
+    log = folder.file("judge_server.log")  # never the extraction server's log
+    with (
+        ExitStack() as stack,
+        open_scoring_judge(
+            scoring, EndpointResolver(stack), log, cache.folder(), cache.cache_ttl
+        ) as opened,
+    ):
+        manifest = rescored_manifest(manifest, scoring, gold, gold_set)
+        metrics, manifest = score_judged(folder, manifest, documents, gold_set, scoring, opened)
     folder.write_manifest(manifest)
     return RunOutcome(folder, manifest, metrics, requested=0)

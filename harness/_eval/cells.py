@@ -17,6 +17,7 @@ from harness.claims import Document
 from harness.corpus import GoldSet
 from harness.endpoints.resolve import EndpointResolver
 from harness.endpoints.settings import OutputMode
+from harness.judges import open_scoring_judge
 from harness.runs.folder import RunFolder, to_do
 from harness.runs.lock import FolderLock
 from harness.scoring.document import ScoringConfig
@@ -98,12 +99,17 @@ async def _run_held(
         repeat=job.cell.repeat,
     )
     resume = job.folder if job.resume else None
-    return await run_evaluation(
-        config,
-        api_key,
-        progress,
-        resume=resume,
-        retry_failed=shared.retry_failed,
-        inputs=inputs,
-        allow_endpoint_change=shared.allow_endpoint_change,
-    )
+    # A local judge shares the cell's server log, so the same model serves both.
+    with open_scoring_judge(
+        shared.scoring, resolver, job.server_log, shared.cache_dir, shared.cache_ttl
+    ) as judge:
+        return await run_evaluation(
+            config,
+            api_key,
+            progress,
+            resume=resume,
+            retry_failed=shared.retry_failed,
+            inputs=inputs,
+            allow_endpoint_change=shared.allow_endpoint_change,
+            judge=judge,
+        )

@@ -27,6 +27,7 @@ from harness.request import (
     SamplingOptions,
 )
 from harness.runs import Manifest, RunFolder
+from harness.scoring_names import JudgeSettings
 
 __all__ = ["resumed_request"]
 
@@ -76,6 +77,7 @@ def _recorded(manifest: Manifest, run: Path) -> RunRequest:
         threshold=manifest.scoring.match_threshold,
         matcher=manifest.scoring.matcher,
         assignment=manifest.scoring.assignment,
+        **_judge_options(manifest.scoring.judge),
         results=run.parent,
         run_id=run.name,
         resume=run,
@@ -84,6 +86,17 @@ def _recorded(manifest: Manifest, run: Path) -> RunRequest:
     )
     sampling = SamplingOptions.model_validate(manifest.params.model_dump())
     return RunRequest(endpoint=endpoint, sampling=sampling, corpus=corpus, evaluation=evaluation)
+
+
+def _judge_options(judge: JudgeSettings | None) -> dict[str, str | None]:
+    """The run's judge as the options that chose it (none without a judge)."""
+    if judge is None:
+        return {}
+    return {
+        "judge_model": judge.model,
+        "judge_base_url": judge.base_url,
+        "judge_api_key_env": judge.api_key_env,
+    }
 
 
 def _same(given: Any, recorded: Any) -> bool:

@@ -24,10 +24,11 @@ from harness._eval.resumable import (
     check_same_server_model,
 )
 from harness._eval.running import RunningScore
-from harness._eval.score import score_run, score_stopped_run
+from harness._eval.score import score_off_loop, score_run, score_stopped_run
 from harness._eval.shape import RequestShape, request_shape
 from harness.endpoints.settings import Kind, kind_of
 from harness.errors import EndpointError, TooManyFailures, storage_error
+from harness.judges import OpenJudge
 from harness.runs import Manifest, PredictionRecord, RunFolder
 from harness.runs.folder import ToDo, new_run_id, to_do
 from harness.runs.manifest import ProbeRecord
@@ -141,6 +142,7 @@ class _Run:
     status: str = "failed"
     error: str | None = None
     probe: list[ProbeRecord] | None = None
+    judged: bool = False  # scored by a judge: a stopped run waits for `harness rescore`
 
     async def answer(self, todo: ToDo, progress: Progress, tally: Tally, check: bool) -> None:
         """Probe, then every document still to do; `check`: the server model must be the
@@ -187,7 +189,7 @@ class _Run:
             )  # fmt: skip
             self.folder.write_manifest(self.manifest, last_resort=stopped)
         await self.answerer.close()
-        if stopped and self.status != "refused":
+        if stopped and self.status != "refused" and not self.judged:  # a judge: `rescore` later
             inputs = self.inputs
             score_stopped_run(self.folder, inputs.documents, inputs.gold, self.config.scoring)
 
@@ -200,9 +202,11 @@ async def run_evaluation(
     retry_failed: bool = False,
     inputs: Inputs | None = None,
     allow_endpoint_change: bool = False,
+    judge: OpenJudge | None = None,
 ) -> RunOutcome:
     """Evaluate one prompt on one endpoint; the run folder is readable whatever happens.
-    The caller holds the run folder (`runs.lock.FolderLock`), as `run_cell` does."""
+    The caller holds the run folder (`runs.lock.FolderLock`), as `run_cell` does, and
+    opens the judge `config.scoring` names, if any (`harness.judges`)."""
     progress = progress or Silent()
     inputs = inputs or inputs_of(config)
     baseline = kind_of(config.endpoint.model) is Kind.BASELINE
@@ -215,10 +219,17 @@ async def run_evaluation(
         raise
     folder, manifest, todo = opened
     tally = Tally(manifest.tokens.model_copy())
-    run = _Run(config, inputs, folder, manifest, answerer)
+    run = _Run(config, inputs, folder, manifest, answerer, judged=judge is not None)
     try:
         await run.answer(todo, progress, tally, resume is not None and not allow_endpoint_change)
     finally:
         await run.finish(progress, tally)
-    metrics = score_run(folder, inputs.documents, inputs.gold, config.scoring)
-    return RunOutcome(folder, run.manifest, metrics, len(todo.documents), tally.from_cache)
+    manifest = run.manifest
+    if judge is None:
+        metrics = score_run(folder, inputs.documents, inputs.gold, config.scoring)
+    else:
+        metrics, manifest = await score_off_loop(
+            folder, manifest, inputs.documents, inputs.gold, config.scoring, judge
+        )
+        folder.write_manifest(manifest)  # what the judge cost is known only now
+    return RunOutcome(folder, manifest, metrics, len(todo.documents), tally.from_cache)

@@ -5,6 +5,7 @@ A fresh run, a resumed run and `rescore` all score here, so they give identical 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Iterator
 
@@ -13,12 +14,21 @@ import numpy as np
 from harness.claims import Document, GoldDocument
 from harness.corpus import GoldSet
 from harness.errors import HarnessError, UserInputError
-from harness.runs import PredictionRecord, RunFolder
+from harness.judges import OpenJudge
+from harness.runs import Manifest, PredictionRecord, RunFolder
 from harness.scoring.batch import SCORING_BATCH, BatchScorer, ScoringTask
 from harness.scoring.document import ScoringConfig
+from harness.scoring.matchers import Matcher
 from harness.scoring.metrics import FIELDS, Metrics, aggregate_counts
 
-__all__ = ["check_rescore_loses_nothing", "score_run", "score_stopped_run", "scoring_task"]
+__all__ = [
+    "check_rescore_loses_nothing",
+    "score_judged",
+    "score_off_loop",
+    "score_run",
+    "score_stopped_run",
+    "scoring_task",
+]
 
 
 def score_run(
@@ -26,8 +36,10 @@ def score_run(
     documents: list[Document],
     gold: GoldSet,
     scoring: ScoringConfig,
+    matcher: Matcher | None = None,
 ) -> Metrics:
     """Score every gold document from the stored predictions (missing ones score zero).
+    `matcher`: the judge `scoring` names, opened by the caller (`harness.judges`).
 
     Memory stays proportional to one batch: predictions are indexed by file offset and
     read back batch by batch, gold is loaded per batch, scores are streamed to
@@ -37,7 +49,7 @@ def score_run(
     scored = [doc for doc in documents if doc.id in gold.doc_ids]
     rows: list[list[float]] = []
     failures: dict[str, int] = {}
-    with folder.scores_writer() as write, BatchScorer(scoring) as scorer:
+    with folder.scores_writer() as write, BatchScorer(scoring, matcher=matcher) as scorer:
         for line in scorer.lines(_tasks(folder, scored, gold, offsets)):
             write(line.json)
             rows.append(line.counts)
@@ -99,6 +111,44 @@ def score_stopped_run(
     scoring: ScoringConfig,
 ) -> None:
     """A failed or interrupted run still gets scores (unfinished documents as `not_run`),
-    so `show` and `report` can read it; best effort, never masking the original error."""
+    so `show` and `report` can read it; best effort, never masking the original error.
+    Not with a judge: it could keep an interrupted run waiting on the network for minutes
+    (`harness rescore RUN` scores it, with the run's judge)."""
     with contextlib.suppress(Exception):
         score_run(folder, documents, gold, scoring)
+
+
+def score_judged(
+    folder: RunFolder,
+    manifest: Manifest,
+    documents: list[Document],
+    gold: GoldSet,
+    scoring: ScoringConfig,
+    judge: OpenJudge | None,
+) -> tuple[Metrics, Manifest]:
+    """`score_run` with the judge `scoring` names (open, or None), and the manifest with
+    what the judge did (None without one: no stale judge figures)."""
+    matcher = judge.matcher if judge is not None else None
+    metrics = score_run(folder, documents, gold, scoring, matcher)
+    usage = judge.usage() if judge is not None else None
+    return metrics, manifest.model_copy(update={"judge": usage})
+
+
+async def score_off_loop(
+    folder: RunFolder,
+    manifest: Manifest,
+    documents: list[Document],
+    gold: GoldSet,
+    scoring: ScoringConfig,
+    judge: OpenJudge,
+) -> tuple[Metrics, Manifest]:
+    """`score_judged` for a run: scoring with the judge waits on the network for minutes,
+    so it runs on a thread and the run's event loop still hears Ctrl-C/SIGTERM, which
+    stops the judge (nothing is written; the predictions are kept for `harness rescore`)."""
+    try:
+        return await asyncio.to_thread(
+            score_judged, folder, manifest, documents, gold, scoring, judge
+        )
+    except asyncio.CancelledError:
+        judge.judge.stop()
+        raise

@@ -82,7 +82,9 @@ def _shared(
         gold_set=gold,
         reask=sweep.reask,
         output_mode=OutputMode(sweep.output_mode) if sweep.output_mode else None,
-        scoring=ScoringConfig().choosing(sweep.threshold, sweep.matcher, sweep.assignment),
+        scoring=ScoringConfig().choosing(
+            sweep.threshold, sweep.matcher, sweep.assignment, sweep.judge
+        ),
         cache_dir=cache_dir,
         retry_failed=retry_failed,
         cache_ttl=cache_ttl,

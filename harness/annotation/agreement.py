@@ -1,4 +1,7 @@
-"""Agreement between two annotations of the same documents, with the scoring matcher.
+"""Agreement between two annotations of the same documents, with a scoring matcher.
+
+Claims pair up as in scoring: the chosen matcher's similarity (lexical unless told),
+Hungarian one-to-one at the threshold; annotation B plays the predictions, A the gold.
 
 Claim F1 is symmetric (2·matched / (n_a + n_b)); speaker agreement counts matched pairs
 whose speakers match under either side's aliases; cue agreement, matched pairs whose cues
@@ -16,7 +19,9 @@ from harness.claims import GoldDocument, GoldField
 from harness.corpus import read_gold_file
 from harness.errors import UserInputError
 from harness.scoring.grounding import NormalisedDocument, ground
-from harness.scoring.matching import DEFAULT_MATCH_THRESHOLD, ClaimView, match_claims
+from harness.scoring.matchers import Matcher
+from harness.scoring.matchers.lexical import LexicalMatcher
+from harness.scoring.matching import DEFAULT_MATCH_THRESHOLD, ClaimView, Match, assign
 from harness.scoring.speakers import cue_matches, speaker_matches, via_matches
 
 __all__ = ["Agreement", "agree", "cohen_kappa"]
@@ -69,9 +74,25 @@ def _views(gold: GoldDocument, document: NormalisedDocument) -> list[ClaimView]:
     return [ClaimView.of(ground(c.evidence, document), c.statement) for c in gold.claims]
 
 
+def _pairs(
+    a: GoldDocument, b: GoldDocument, document: NormalisedDocument, matcher: Matcher, cut: float
+) -> list[Match]:
+    views_a, views_b = _views(a, document), _views(b, document)
+    if not views_a or not views_b:
+        return []
+    return assign(matcher.similarity(views_b, views_a, document), cut)
+
+
 def agree(
-    dir_a: Path, dir_b: Path, docs_dir: Path, threshold: float = DEFAULT_MATCH_THRESHOLD
+    dir_a: Path,
+    dir_b: Path,
+    docs_dir: Path,
+    threshold: float = DEFAULT_MATCH_THRESHOLD,
+    matcher: Matcher | None = None,
 ) -> Agreement:
+    """`matcher`: any matcher (`harness.judges.open_matcher` builds one by name); None
+    is the lexical rule."""
+    matcher = matcher or LexicalMatcher()
     common = sorted({p.name for p in dir_a.glob("*.json")} & {p.name for p in dir_b.glob("*.json")})
     if not common:
         raise UserInputError(f"{dir_a} and {dir_b}: no gold file names in common")
@@ -83,7 +104,7 @@ def agree(
     for name in common:
         a, b = read_gold_file(dir_a / name), read_gold_file(dir_b / name)
         document = NormalisedDocument((docs_dir / f"{a.doc_id}.txt").read_text(encoding="utf-8"))
-        pairs = match_claims(_views(b, document), _views(a, document), threshold)
+        pairs = _pairs(a, b, document, matcher, threshold)
         n_a, n_b, matched = n_a + len(a.claims), n_b + len(b.claims), matched + len(pairs)
         for pair in pairs:
             ca, cb = a.claims[pair.gold], b.claims[pair.predicted]

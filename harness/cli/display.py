@@ -117,6 +117,10 @@ def print_summary(manifest: Manifest, metrics: Metrics, folder: str) -> None:
         f"in {tokens.requests} requests ({_transport(tokens)}); "
         f"{manifest.duration_s or 0:.1f} s"
     )
+    if manifest.judge is not None:
+        from harness.judges import describe_judge
+
+        console.print(describe_judge(manifest.judge), markup=False)
     console.print(f"run folder: {folder}")
 
 

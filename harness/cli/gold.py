@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import click
 
+from harness.cli.options import cache_options, judge_options
 from harness.errors import UserInputError
 from harness.importers.polnear import (
     AnnotatorRule,
@@ -17,6 +19,7 @@ from harness.importers.polnear import (
     write_polnear,
 )
 from harness.render import number
+from harness.scoring_names import DEFAULT_MATCHER, MATCHER_NAMES, JudgeSettings
 
 F = TypeVar("F", bound=Callable[..., object])
 
@@ -58,12 +61,45 @@ def validate_command(gold_dir: Path, docs: Path) -> None:
 @click.argument("dir_b", type=_DIR)
 @click.option("--docs", type=_DIR, default=Path("seeds"), show_default=True)
 @click.option("--threshold", type=click.FloatRange(0, 1), default=0.5, show_default=True)
-def agree_command(dir_a: Path, dir_b: Path, docs: Path, threshold: float) -> None:
-    """Agreement of two annotations of the same documents (same matcher as scoring)."""
+@click.option(
+    "--matcher",
+    type=click.Choice(MATCHER_NAMES),
+    default=DEFAULT_MATCHER,
+    show_default=True,
+    help="Claim matcher that pairs A's claims with B's (docs/metrics.md, 'Matchers').",
+)
+@judge_options
+@cache_options
+def agree_command(
+    dir_a: Path,
+    dir_b: Path,
+    docs: Path,
+    threshold: float,
+    matcher: str,
+    judge_model: str | None,
+    judge_base_url: str | None,
+    judge_api_key_env: str,
+    **cache: Any,
+) -> None:
+    """Agreement of two annotations of the same documents: claims pair up with --matcher
+    (as scoring does, one-to-one at --threshold), then their attribution is compared."""
     from harness.annotation import agree  # loads the scoring (numpy)
+    from harness.endpoints.resolve import EndpointResolver
+    from harness.judges import describe_judge, open_matcher
+    from harness.request import CacheOptions
 
-    result = agree(dir_a, dir_b, docs, threshold)
+    judge = JudgeSettings.from_flags(judge_base_url, judge_model, judge_api_key_env)
+    caching = CacheOptions(**cache)
+    with ExitStack() as stack:
+        log = Path("results") / "judge_server.log"
+        chosen = open_matcher(
+            matcher, judge, EndpointResolver(stack), log, caching.folder(), caching.cache_ttl
+        )
+        built, opened = stack.enter_context(chosen)
+        result = agree(dir_a, dir_b, docs, threshold, built)
+        usage = opened.usage() if opened is not None else None
 
+    click.echo(f"matcher: {matcher}  threshold: {threshold}")
     click.echo(
         f"documents: {result.documents}  claims: {result.claims_a} vs {result.claims_b}  "
         f"matched: {result.matched}"
@@ -74,6 +110,8 @@ def agree_command(dir_a: Path, dir_b: Path, docs: Path, threshold: float) -> Non
     click.echo(f"via_agreement (matched pairs): {number(result.via_agreement)}")
     click.echo(f"speaker_type_kappa: {number(result.speaker_type_kappa)}")
     click.echo(f"quote_type_kappa: {number(result.quote_type_kappa)}")
+    if usage is not None:
+        click.echo(describe_judge(usage))
 
 
 @click.group("import")

@@ -89,8 +89,8 @@ COMMANDS: dict[str, LazyCommand] = {
         "rescore_command",
         (
             "Recompute scores and metrics from stored predictions, without calling "
-            "any model (also with another --matcher, --assignment or --threshold; the"
-            " manifest records them)."
+            "the extraction model (also with another --matcher, --assignment or "
+            "--threshold; the manifest records them)."
         ),
     ),
     "run": LazyCommand(

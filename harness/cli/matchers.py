@@ -3,19 +3,19 @@ with people."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from contextlib import ExitStack
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
-from harness.cli.options import cache_options
-from harness.errors import UserInputError
-from harness.scoring_names import DEFAULT_MATCHER, MATCHER_NAMES
-
-if TYPE_CHECKING:  # numpy and onnxruntime load only when a matcher is built
-    from harness.scoring.matchers import Matcher
-    from harness.scoring.matchers.judge import JudgeMatcher
+from harness.cli.options import cache_options, judge_options
+from harness.scoring_names import (
+    DEFAULT_MATCHER,
+    JUDGE_NAMES,
+    MATCHER_NAMES,
+    JudgeSettings,
+)
 
 __all__ = ["matchers_group"]
 
@@ -27,10 +27,11 @@ def matchers_group() -> None:
 
 @matchers_group.command("list")
 def list_command() -> None:
-    """The matcher names `run`, `sweep` and `rescore` accept."""
+    """The matcher names `run`, `sweep`, `rescore` and `calibrate` accept."""
     for name in MATCHER_NAMES:
-        click.echo(f"{name}{'  (default)' if name == DEFAULT_MATCHER else ''}")
-    click.echo("judge, judge+guards  (calibrate only: needs --judge-base-url/--judge-model)")
+        note = "  (default)" if name == DEFAULT_MATCHER else ""
+        note += "  (needs --judge-model [--judge-base-url])" if name in JUDGE_NAMES else ""
+        click.echo(f"{name}{note}")
 
 
 @matchers_group.command("calibrate")
@@ -48,79 +49,50 @@ def list_command() -> None:
     default=None,
     help="Judge kappa at this cut (e.g. the scoring default 0.5) instead of a fitted one.",
 )
-@click.option("--judge-base-url", default=None, help="OpenAI-compatible endpoint of the judge.")
-@click.option("--judge-model", default=None, help="Model name the judge endpoint serves.")
-@click.option("--api-key-env", default="OPENAI_API_KEY", show_default=True)
+@judge_options
 @cache_options
 def calibrate_command(
-    pairs: Path, names: tuple[str, ...], docs: Path, threshold: float | None, **judge: Any
+    pairs: Path,
+    names: tuple[str, ...],
+    docs: Path,
+    threshold: float | None,
+    judge_model: str | None,
+    judge_base_url: str | None,
+    judge_api_key_env: str,
+    **cache: Any,
 ) -> None:
     """Per matcher: ROC AUC vs the annotators (document-bootstrap 95% CI), the F1-optimal
     threshold fitted on half the documents, and Cohen's kappa on the other half, printed
-    next to human-human kappa."""
+    next to human-human kappa. A local judge's server log: results/judge_server.log."""
     from harness.calibration import calibrate, load_pairs
     from harness.corpus import load_documents
+    from harness.endpoints.resolve import EndpointResolver
+    from harness.judges import describe_judge, open_matcher
+    from harness.request import CacheOptions
+    from harness.scoring.matchers import parse_matcher_name
 
     loaded = load_pairs(pairs)
     texts = {d.id: d.text for d in load_documents(docs)}
-    spec = _JudgeSpec(**judge)
-    built = [spec.build(name) for name in names or MATCHER_NAMES[:2]]
-    try:
+    settings = JudgeSettings.from_flags(judge_base_url, judge_model, judge_api_key_env)
+    caching = CacheOptions(**cache)
+    chosen = names or MATCHER_NAMES[:2]
+    for name in chosen:
+        parse_matcher_name(name)  # an unknown name fails before any judge starts
+    with ExitStack() as stack:
+        resolver, judges, built = EndpointResolver(stack), [], []
+        for name in chosen:
+            log = Path("results") / "judge_server.log"
+            opened = open_matcher(
+                name, settings, resolver, log, caching.folder(), caching.cache_ttl
+            )
+            matcher, judge = stack.enter_context(opened)
+            built.append(matcher)
+            judges += [judge] if judge is not None else []
         report = calibrate(loaded, texts, built, threshold)
-    finally:
-        for one in spec.judges:
-            one.close()
+        usages = [one.usage() for one in judges]
     _print(report, pairs)
-    for one in spec.judges:
-        stats = one.stats
-        bias = "-" if stats.position_bias is None else f"{stats.position_bias:.3f}"
-        click.echo(
-            f"judge: {stats.pairs} pairs asked in both orders, {stats.requests} answers "
-            f"({stats.cached} cached), tokens {stats.prompt_tokens}+{stats.completion_tokens}, "
-            f"failures {dict(stats.failures) or 0}, orders disagree on {bias} of pairs"
-        )
-
-
-@dataclass
-class _JudgeSpec:
-    """The judge's endpoint options; builds matchers by name and keeps the judges it made
-    so the command can close them and print their statistics."""
-
-    judge_base_url: str | None
-    judge_model: str | None
-    api_key_env: str
-    cache_dir: Path | None
-    no_cache: bool
-    cache_ttl: float | None = None
-    judges: list[JudgeMatcher] = field(default_factory=list)
-
-    def build(self, name: str) -> Matcher:
-        from harness.scoring.matchers import get_matcher
-
-        if not name.startswith("judge"):
-            return get_matcher(name)
-        base_url, model = self.judge_base_url, self.judge_model
-        if not base_url or not model:
-            raise UserInputError("--matcher judge: needs --judge-base-url and --judge-model")
-        from harness.endpoints.cache import default_cache_dir, open_cache
-        from harness.endpoints.client import ChatClient
-        from harness.endpoints.settings import Endpoint, OutputMode, SamplingParams
-        from harness.scoring.matchers.guards import GuardedMatcher
-        from harness.scoring.matchers.judge import JudgeMatcher
-        from harness.secrets import read_api_key
-
-        endpoint = Endpoint(base_url=base_url, model=model)
-        api_key = read_api_key(self.api_key_env)
-        cache_dir, no_cache, ttl = self.cache_dir, self.no_cache, self.cache_ttl
-
-        def client() -> ChatClient:
-            cache = None if no_cache else open_cache(cache_dir or default_cache_dir(), ttl)
-            params = SamplingParams(max_tokens=32)
-            return ChatClient(endpoint, api_key, params, mode=OutputMode.PROMPT, cache=cache)
-
-        judge = JudgeMatcher(client, shortlist=get_matcher("lexical"))
-        self.judges.append(judge)
-        return GuardedMatcher(judge) if name.endswith("+guards") else judge
+    for usage in usages:
+        click.echo(describe_judge(usage))
 
 
 def _print(report: object, source: Path) -> None:

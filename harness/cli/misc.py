@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
 import harness
 from harness.cli.display import print_summary
-from harness.cli.options import rescore_matcher_options
+from harness.cli.options import cache_options, judge_options, rescore_matcher_options
 from harness.endpoints.local import DEFAULT_CONTEXT, LocalServer, parse_local_model
 from harness.errors import UserInputError
 from harness.schemas import SCHEMA_MODELS, load_published
@@ -64,20 +64,29 @@ def show_command(run: Path) -> None:
     help="Claim-matching threshold [default: the run's].",
 )
 @rescore_matcher_options
+@judge_options
+@cache_options
 def rescore_command(
     run: Path,
     gold: Path | None,
     threshold: float | None,
     matcher: MatcherName | None,
     assignment: Assignment | None,
+    judge_model: str | None,
+    judge_base_url: str | None,
+    judge_api_key_env: str,
+    **cache: Any,
 ) -> None:
-    """Recompute scores and metrics from stored predictions, without calling any model
-    (also with another --matcher, --assignment or --threshold; the manifest records them).
+    """Recompute scores and metrics from stored predictions, without calling the
+    extraction model (also with another --matcher, --assignment or --threshold; the
+    manifest records them). --matcher judge calls only the judge (cached like a run).
 
     A sweep folder: every cell that has a manifest, then its summary is rebuilt.
     """
+    judge = harness.JudgeSettings.from_flags(judge_base_url, judge_model, judge_api_key_env)
+    options = harness.CacheOptions(**cache)
     if not harness.SweepFolder.holds_sweep(run):
-        outcome = harness.rescore(run, gold, threshold, matcher, assignment)
+        outcome = harness.rescore(run, gold, threshold, matcher, assignment, judge, options)
         print_summary(outcome.manifest, outcome.metrics, str(run))
         return
     from harness.render.summaries import sweep_markdown
@@ -85,7 +94,8 @@ def rescore_command(
     sweep = harness.SweepFolder(run)
     for cell in sweep.read_summary().cells:
         if harness.RunFolder(sweep.cell(cell.id)).has_manifest():
-            harness.rescore(sweep.cell(cell.id), gold, threshold, matcher, assignment)
+            where = sweep.cell(cell.id)
+            harness.rescore(where, gold, threshold, matcher, assignment, judge, options)
     summary = sweep.refreshed_summary()
     sweep.write_summary(summary, sweep_markdown(summary))
     _print_sweep(sweep, summary)

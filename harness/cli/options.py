@@ -17,6 +17,7 @@ __all__ = [
     "cache_options",
     "duration",
     "intersection_option",
+    "judge_options",
     "matcher_options",
     "option_group",
     "rescore_matcher_options",
@@ -141,3 +142,24 @@ def matcher_options(command: F) -> F:
 def rescore_matcher_options(command: F) -> F:
     """--matcher and --assignment whose default is the run's own."""
     return _matcher_options(command, rescore=True)
+
+
+def judge_options(command: F) -> F:
+    """--judge-model, --judge-base-url and --judge-api-key-env: the endpoint of the LLM
+    judge for `--matcher judge` / `judge+guards` (harness.scoring_names.JudgeSettings)."""
+    model = click.option(
+        "--judge-model",
+        default=None,
+        help="Judge model for --matcher judge[+guards]: a model name the judge endpoint "
+        "serves, or 'local' (the embedded model).",
+    )
+    base_url = click.option(
+        "--judge-base-url", default=None, help="OpenAI-compatible URL of the judge (not for local)."
+    )
+    key = click.option(
+        "--judge-api-key-env",
+        default="OPENAI_API_KEY",
+        show_default=True,
+        help="Environment variable holding the judge's API key.",
+    )
+    return model(base_url(key(command)))

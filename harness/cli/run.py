@@ -15,7 +15,7 @@ from click.core import ParameterSource
 
 import harness
 from harness.cli.display import LiveProgress, print_beside_baseline, print_summary
-from harness.cli.options import answer_limit_options, cache_options, matcher_options
+from harness.cli.options import answer_limit_options, cache_options, judge_options, matcher_options
 from harness.endpoints.local import DEFAULT_CONTEXT
 from harness.endpoints.settings import HttpClient, OutputMode, kind_of
 from harness.request import RunRequest
@@ -188,6 +188,7 @@ evaluation_options = _group(
         help="Claim-matching similarity threshold [default: 0.5].",
     ),
     matcher_options,
+    judge_options,
     click.option(
         "--results",
         type=click.Path(path_type=Path),

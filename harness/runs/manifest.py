@@ -27,6 +27,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "CacheStats",
     "EndpointSettings",
+    "JudgeUsage",
     "LocalModel",
     "Manifest",
     "ProbeRecord",
@@ -87,6 +88,24 @@ class TokenTotals(_Part):
     cached: int = 0
 
 
+class JudgeUsage(_Part):
+    """What the LLM judge did the last time this run was scored with it (`scoring.judge`
+    says which judge): its endpoint, requests and tokens, failures by class, the pairs
+    that fell back to the lexical score for want of a verdict, and position bias."""
+
+    base_url: str
+    model: str
+    identity: str | None = None
+    pairs: int = 0
+    requests: int = 0
+    cached: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    failures: dict[str, int] = Field(default_factory=dict)
+    fallback_pairs: int = 0
+    position_bias: float | None = None
+
+
 class Manifest(_Part):
     schema_version: int = Field(SCHEMA_VERSION, ge=1, le=SCHEMA_VERSION)
     run_id: str
@@ -124,7 +143,8 @@ class Manifest(_Part):
     started_at: str
     finished_at: str | None = None
     duration_s: float | None = None
-    tokens: TokenTotals = Field(default_factory=TokenTotals)
+    tokens: TokenTotals = Field(default_factory=TokenTotals)  # extraction only
+    judge: JudgeUsage | None = None  # a run scored with `--matcher judge`
 
     @model_validator(mode="before")
     @classmethod

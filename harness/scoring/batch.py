@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from harness.claims import Claim, GoldDocument
 from harness.scoring.document import DocScore, ScoringConfig, score_document
+from harness.scoring.matchers import Matcher
 from harness.scoring.metrics import counts_row
 
 __all__ = [
@@ -66,7 +67,9 @@ class ScoreLine:
     failure: str | None
 
 
-def score_task(task: ScoringTask, config: ScoringConfig) -> DocScore:
+def score_task(
+    task: ScoringTask, config: ScoringConfig, matcher: Matcher | None = None
+) -> DocScore:
     return score_document(
         task.doc_id,
         task.text,
@@ -75,17 +78,22 @@ def score_task(task: ScoringTask, config: ScoringConfig) -> DocScore:
         failure=task.failure,
         valid_first_attempt=task.valid_first_attempt,
         config=config,
+        matcher=matcher,
     )
 
 
-def _score_chunk(tasks: list[ScoringTask], config: ScoringConfig) -> list[DocScore]:
-    return [score_task(task, config) for task in tasks]
+def _score_chunk(
+    tasks: list[ScoringTask], config: ScoringConfig, matcher: Matcher | None = None
+) -> list[DocScore]:
+    return [score_task(task, config, matcher) for task in tasks]
 
 
-def _score_lines(tasks: list[ScoringTask], config: ScoringConfig) -> list[ScoreLine]:
+def _score_lines(
+    tasks: list[ScoringTask], config: ScoringConfig, matcher: Matcher | None = None
+) -> list[ScoreLine]:
     lines = []
     for task in tasks:
-        score = score_task(task, config)
+        score = score_task(task, config, matcher)
         lines.append(ScoreLine(score.model_dump_json(), counts_row(score), score.failure))
     return lines
 
@@ -101,10 +109,14 @@ class BatchScorer:
 
     A run scores its documents in bounded batches (memory); starting a pool per batch
     would cost ~0.4 s each time, so the pool lives as long as this object (`with`).
+    A `matcher` built by the caller (the judge, which holds an endpoint client) keeps
+    scoring in this process: it cannot be sent to workers, and it waits on the network.
     """
 
-    def __init__(self, config: ScoringConfig, workers: int | None = None) -> None:
-        self.config = config
+    def __init__(
+        self, config: ScoringConfig, workers: int | None = None, matcher: Matcher | None = None
+    ) -> None:
+        self.config, self.matcher = config, matcher
         self.workers = workers or os.cpu_count() or 1
         self._pool: ProcessPoolExecutor | None = None
 
@@ -119,7 +131,7 @@ class BatchScorer:
     def score(self, tasks: Sequence[ScoringTask]) -> list[DocScore]:
         """Scores in input order; in worker processes when the batch is worth it."""
         if self._in_process(tasks):
-            return _score_chunk(list(tasks), self.config)
+            return _score_chunk(list(tasks), self.config, self.matcher)
         pool = self._started()
         size = max(1, len(tasks) // (self.workers * 4))
         chunks = [list(tasks[i : i + size]) for i in range(0, len(tasks), size)]
@@ -139,7 +151,7 @@ class BatchScorer:
                 for job in queued:
                     yield from job.result()
                 queued.clear()
-                yield from _score_lines(batch, self.config)
+                yield from _score_lines(batch, self.config, self.matcher)
                 continue
             pool = self._started()
             for first in range(0, len(batch), _CHUNK):
@@ -152,6 +164,7 @@ class BatchScorer:
     def _in_process(self, tasks: Sequence[ScoringTask]) -> bool:
         return (
             self.workers == 1
+            or self.matcher is not None
             or not self.config.matcher.startswith("lexical")  # its model already uses every core
             or (self._pool is None and estimated_serial_s(tasks) < PARALLEL_FROM_S)
         )

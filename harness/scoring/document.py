@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cache
+from typing import Self
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from harness.claims import Claim, GoldDocument, GoldField
+from harness.errors import UserInputError
 from harness.scoring.grounding import DEFAULT_FUZZY_THRESHOLD, NormalisedDocument, ground
 from harness.scoring.matchers import Matcher, get_matcher
 from harness.scoring.matching import (
@@ -29,7 +31,14 @@ from harness.scoring.speakers import (
     via_innermost_matches,
     via_matches,
 )
-from harness.scoring_names import DEFAULT_ASSIGNMENT, DEFAULT_MATCHER, Assignment, MatcherName
+from harness.scoring_names import (
+    DEFAULT_ASSIGNMENT,
+    DEFAULT_MATCHER,
+    Assignment,
+    JudgeSettings,
+    MatcherName,
+    is_judge,
+)
 
 __all__ = [
     "Assignment",
@@ -50,18 +59,36 @@ class ScoringConfig(BaseModel):
     fuzzy_threshold: float = DEFAULT_FUZZY_THRESHOLD
     matcher: MatcherName = DEFAULT_MATCHER
     assignment: Assignment = DEFAULT_ASSIGNMENT
+    judge: JudgeSettings | None = None  # the judge's endpoint, for a `judge` matcher only
+
+    @model_validator(mode="after")
+    def _judge_has_endpoint(self) -> Self:
+        if is_judge(self.matcher) != (self.judge is not None):
+            raise ValueError(f"matcher {self.matcher!r} with judge {self.judge!r}")
+        return self
 
     def choosing(
         self,
         threshold: float | None = None,
         matcher: MatcherName | None = None,
         assignment: Assignment | None = None,
+        judge: JudgeSettings | None = None,
     ) -> ScoringConfig:
         """This config with what a user chose (None keeps this config's value), validated:
-        the one rule by which `run`, a sweep and `rescore` turn their options into scoring."""
+        the one rule by which `run`, a sweep and `rescore` turn their options into scoring.
+        A judge endpoint goes with a judge matcher only: another matcher drops it, and a
+        judge matcher keeps this config's judge unless another is given."""
+        name = matcher or self.matcher
+        if judge is not None and not is_judge(name):
+            raise UserInputError(
+                "--judge-model/--judge-base-url: only meaningful with --matcher judge or "
+                "judge+guards"
+            )
+        if is_judge(name):
+            judge = JudgeSettings.required(name, judge or self.judge)
         chosen = {"match_threshold": threshold, "matcher": matcher, "assignment": assignment}
         changes = {key: value for key, value in chosen.items() if value is not None}
-        return ScoringConfig.model_validate(self.model_dump() | changes)
+        return ScoringConfig.model_validate(self.model_dump() | changes | {"judge": judge})
 
 
 class MatchedPair(BaseModel):
@@ -127,10 +154,12 @@ def _match(
     gold: list[ClaimView],
     document: NormalisedDocument,
     config: ScoringConfig,
+    matcher: Matcher | None,
 ) -> list[Match]:
     if not pred or not gold:
         return []
-    scores = np.asarray(_matcher(config.matcher).similarity(pred, gold, document), dtype=float)
+    chosen = matcher or _matcher(config.matcher)
+    scores = np.asarray(chosen.similarity(pred, gold, document), dtype=float)
     if config.assignment == "many-to-one":
         return assign_many_to_one(scores, config.match_threshold)
     return assign(scores, config.match_threshold)
@@ -149,8 +178,12 @@ def score_document(
     failure: str | None = None,
     valid_first_attempt: bool = False,
     config: ScoringConfig = ScoringConfig(),  # noqa: B008 - frozen, safe to share
+    matcher: Matcher | None = None,
 ) -> DocScore:
-    """Score `predicted` against `gold`; a failed document passes no claims and scores zero."""
+    """Score `predicted` against `gold`; a failed document passes no claims and scores zero.
+
+    `matcher` is the one `config.matcher` names, built by the caller when it needs an
+    endpoint (the judge: `harness.judges`); None builds it here from the name."""
     document = NormalisedDocument(text)
     pred_views = [
         ClaimView.of(ground(c.evidence, document, config.fuzzy_threshold), c.statement)
@@ -160,7 +193,7 @@ def score_document(
         ClaimView.of(ground(c.evidence, document, config.fuzzy_threshold), c.statement)
         for c in gold.claims
     ]
-    matches = _match(pred_views, gold_views, document, config)
+    matches = _match(pred_views, gold_views, document, config, matcher)
     pairs = [_pair(m, predicted[m.predicted], gold) for m in matches]
     matched_gold = {pair.gold for pair in pairs}
     matched_pred = {pair.predicted for pair in pairs}

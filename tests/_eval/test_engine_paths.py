@@ -85,7 +85,7 @@ def test_a_manifest_written_before_versions_still_reads(tmp_path: Path) -> None:
     assert written["schema_version"] == SCHEMA_VERSION
     added = {
         "schema_version", "prompts_dir", "forced_output_mode", "request_caps", "grounding",
-        "answer_limits",
+        "answer_limits", "judge",
     }  # fmt: skip
     assert set(written) - added == set(read_json(LEGACY)), "the keys stay flat"
     assert written["prompts_dir"] is None and written["forced_output_mode"] is None

@@ -158,4 +158,6 @@ def test_a_fixed_threshold_is_used_as_given() -> None:
 def test_judge_needs_an_endpoint() -> None:
     result = _calibrate("--matcher", "judge")
     assert result.returncode == 2, result.stderr
-    assert result.stderr.strip().endswith("needs --judge-base-url and --judge-model")
+    assert result.stderr.strip().endswith(
+        "needs --judge-model (and --judge-base-url unless --judge-model local)"
+    )

@@ -2,7 +2,7 @@
 
 A name is `<base>` or `<base>+guards`. `lexical` needs nothing beyond the core install;
 `embedding` needs the `embedding` extra (a one-line error says so); `judge` needs an
-endpoint, so it is built by `judge_matcher(...)` and cannot be named alone in a run.
+endpoint, so it is opened by `harness.judges.open_judge` and handed to scoring.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def get_matcher(name: str) -> Matcher:
         matcher = EmbeddingMatcher()
     else:
         raise UserInputError(
-            "--matcher judge: the judge needs an endpoint; use "
-            "`harness matchers calibrate --matcher judge --judge-base-url URL --judge-model M`"
+            f"--matcher {name}: the judge needs an endpoint (--judge-model, "
+            "--judge-base-url); it is opened by harness.judges, not by name"
         )
     return GuardedMatcher(matcher) if guarded else matcher

@@ -5,7 +5,12 @@ retries, rate limiting and failure classes are the ones extraction uses, and tok
 counted the same way. Each shortlisted pair is asked twice, predicted claim first and
 gold claim first; a pair's similarity is the mean of the verdicts received (0, 0.5, 1),
 and `JudgeStats` reports how often the two orders disagree (position bias). Pairs below
-the shortlist threshold are never sent and score 0. The verdict must be strict JSON,
+the shortlist threshold are never sent and score 0. A pair for which neither order got a
+verdict (both failed after retries, or neither answer parsed) falls back to the shortlist
+matcher's similarity, i.e. the rule the run would have used without a judge, and is
+counted in `JudgeStats.fallback_pairs`: a judge's failure never crashes scoring nor
+turns a match into a miss. Only an endpoint that rejects the request (key, model name:
+`CallFailed.fatal`) stops scoring, with a one-line `EndpointError`. The verdict must be strict JSON,
 `{"same_claim": true|false}`; anything else is a recorded `parse`/`schema` failure.
 
 Output mode is always the plain prompt: the structured modes of `ChatClient` carry the
@@ -31,7 +36,14 @@ from harness.scoring.grounding import NormalisedDocument
 from harness.scoring.matchers.base import Matcher, Similarity
 from harness.scoring.matching import ClaimView
 
-__all__ = ["JUDGE_SYSTEM", "JudgeMatcher", "JudgeStats", "judge_messages", "parse_verdict"]
+__all__ = [
+    "JUDGE_SYSTEM",
+    "JudgeMatcher",
+    "JudgeStats",
+    "JudgeStopped",
+    "judge_messages",
+    "parse_verdict",
+]
 
 T = TypeVar("T")
 
@@ -79,6 +91,7 @@ class JudgeStats:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     failures: Counter[str] = field(default_factory=Counter)
+    fallback_pairs: int = 0  # neither order gave a verdict: the shortlist's score was used
     both_orders: int = 0
     order_disagreements: int = 0
     yes_predicted_first: int = 0
@@ -88,6 +101,10 @@ class JudgeStats:
     def position_bias(self) -> float | None:
         """Share of pairs judged in both orders whose two verdicts differ."""
         return self.order_disagreements / self.both_orders if self.both_orders else None
+
+
+class JudgeStopped(Exception):
+    """Scoring asked the judge for a verdict after `JudgeMatcher.stop()`."""
 
 
 class JudgeMatcher:
@@ -107,6 +124,7 @@ class JudgeMatcher:
     ):
         self.shortlist, self.shortlist_from = shortlist, shortlist_from
         self.stats = JudgeStats()
+        self._stopped = threading.Event()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._thread.start()
@@ -114,6 +132,18 @@ class JudgeMatcher:
 
     def _run(self, coro: Coroutine[Any, Any, T]) -> T:
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result()
+
+    def stop(self) -> None:
+        """Interrupt from another thread (a Ctrl-C while scoring runs off the event loop):
+        the requests in flight are cancelled and every later `similarity` call raises,
+        so an interrupted scoring ends within moments and writes nothing."""
+        self._stopped.set()
+
+        def cancel_all() -> None:
+            for task in asyncio.all_tasks(self._loop):
+                task.cancel()
+
+        self._loop.call_soon_threadsafe(cancel_all)
 
     def close(self) -> None:
         self._run(self.client.close())
@@ -128,6 +158,8 @@ class JudgeMatcher:
         gold: Sequence[ClaimView],
         document: NormalisedDocument,
     ) -> Similarity:
+        if self._stopped.is_set():
+            raise JudgeStopped("the judge was stopped (interrupted)")
         cheap = self.shortlist.similarity(predicted, gold, document)
         scores = np.zeros((len(predicted), len(gold)))
         rows, cols = np.nonzero(cheap >= self.shortlist_from)
@@ -135,14 +167,22 @@ class JudgeMatcher:
         verdicts = self._run(self._judge_all([(predicted[i], gold[j]) for i, j in pairs]))
         for (i, j), (first, second) in zip(pairs, verdicts, strict=True):
             got = [v for v in (first, second) if v is not None]
-            scores[i, j] = sum(got) / len(got) if got else 0.0
+            self.stats.fallback_pairs += not got
+            scores[i, j] = sum(got) / len(got) if got else cheap[i, j]
         return scores
 
     async def _judge_all(
         self, pairs: list[tuple[ClaimView, ClaimView]]
     ) -> list[tuple[bool | None, bool | None]]:
         asks = [self._ask(p, g) for p, g in pairs] + [self._ask(g, p) for p, g in pairs]
-        answers = await asyncio.gather(*asks)
+        tasks = [asyncio.ensure_future(ask) for ask in asks]
+        try:
+            answers = await asyncio.gather(*tasks)
+        except BaseException:  # a rejected key: stop the other requests, then say so once
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
         n = len(pairs)
         result = list(zip(answers[:n], answers[n:], strict=True))
         for first, second in result:

@@ -108,7 +108,9 @@ def test_bad_verdicts_and_server_errors_are_recorded(closing: list[JudgeMatcher]
         closing.append(matcher)
         scores = matcher.similarity(PREDICTED, GOLD, DOC)
         sent = len(server.requests)
-    np.testing.assert_array_equal(scores, np.zeros((2, 2)))  # no verdict: not a match
+    # No verdict in either order: each pair falls back to the lexical shortlist's score.
+    np.testing.assert_allclose(scores, [[1.0, 0.0], [0.0, 1 / 3]])
+    assert matcher.stats.fallback_pairs == 2
     assert dict(matcher.stats.failures) == {"parse": 1, "schema": 1, "server_error": 2}
     assert sent == 2 + 2 * 2  # two answered + two orders x two attempts on the 500s
     assert matcher.stats.both_orders == 0
