@@ -65,6 +65,10 @@ _EXPORTS = {
     "score_document": "harness.scoring.document",
     "Metrics": "harness.scoring.metrics",
     "aggregate": "harness.scoring.metrics",
+    "submit_batch": "harness._eval.batch",
+    "SubmitReport": "harness._eval.batch",
+    "collect_batch": "harness.batch",
+    "CollectReport": "harness.batch",
 }
 
 __all__ = [
@@ -73,6 +77,7 @@ __all__ = [
     "CellOutcome",
     "CellPlan",
     "Claim",
+    "CollectReport",
     "Comparison",
     "CorpusOptions",
     "Document",
@@ -96,12 +101,14 @@ __all__ = [
     "SamplingParams",
     "ScoringConfig",
     "SpeakerType",
+    "SubmitReport",
     "SweepFile",
     "SweepFolder",
     "__version__",
     "aevaluate",
     "aggregate",
     "arun",
+    "collect_batch",
     "compare_runs",
     "evaluate",
     "expand_cells",
@@ -120,16 +127,19 @@ __all__ = [
     "runs_to_compare",
     "score_document",
     "score_run",
+    "submit_batch",
     "write_report",
 ]
 
 if TYPE_CHECKING:
     from harness._eval.api import arun, plan_sweep, rescore, run, run_sweep
+    from harness._eval.batch import SubmitReport, submit_batch
     from harness._eval.config import RunConfig
     from harness._eval.evaluate import aevaluate, evaluate
     from harness._eval.expand import expand_cells, load_sweep
     from harness._eval.run import RunOutcome, run_evaluation, score_run
     from harness._eval.sweep import CellOutcome, CellPlan
+    from harness.batch import CollectReport, collect_batch
     from harness.claims import (
         Claim,
         Document,

@@ -14,6 +14,7 @@ from types import FrameType
 import click
 
 from harness import __version__
+from harness.cli.batch import batch_group
 from harness.cli.cache import cache_group
 from harness.cli.compare import compare_command
 from harness.cli.export import export_command
@@ -57,6 +58,7 @@ for command in (
     serve_command,
     serve_scripted_command,
     cache_group,
+    batch_group,
     gold_group,
     import_group,
     matchers_group,

@@ -46,10 +46,22 @@ __all__ = [
     "OutputMode",
     "ProbeStep",
     "SamplingParams",
+    "cache_entry",
 ]
 
 
 _NOT_CACHED = {"mode", "replica"}
+
+
+def cache_entry(data: object) -> str:
+    """What the cache stores for a decoded chat-completion body: the one rule, shared by
+    the client and `harness batch collect`, so an answer that came through the Batch API
+    replays exactly like one the client received. `MalformedReply` if it is not one."""
+    return _entry(call_result(parse_reply(data), 1, 0.0))
+
+
+def _entry(result: CallResult) -> str:
+    return result.model_dump_json(exclude=_NOT_CACHED)
 
 
 class CallFailed(Exception):
@@ -237,7 +249,7 @@ class ChatClient:
                 }
             )
         result = await self._send(messages, mode)
-        self.cache.put(key, result.model_dump_json(exclude=_NOT_CACHED))
+        self.cache.put(key, _entry(result))
         return result.model_copy(update={"cache_key": key.digest})
 
     async def _send(
