@@ -20,7 +20,7 @@ from harness.batch.parts import Limits, PlannedRequest, write_round
 from harness.batch.state import BatchFolder
 from harness.corpus import load_documents, load_gold
 from harness.fakes import ChatRequest, GoldAnswerer, Reply, ScriptedServer
-from tests.conftest import RunCli, read_json
+from tests.conftest import REPO, RunCli, read_json
 from tests.test_faults import make_corpus
 
 N_DOCS = 24
@@ -212,18 +212,18 @@ def _planned(i: int, text: str) -> PlannedRequest:
 def test_parts_are_deduplicated_and_split_at_line_and_byte_limits(tmp_path: Path) -> None:
     folder = BatchFolder(tmp_path / "b")
     requests = [_planned(i, "same" if i < 2 else f"text {i} " + "x" * 100) for i in range(9)]
-    parts = write_round(folder, 1, requests, Limits(lines=3, bytes=10_000))
+    parts = write_round(folder, 1, {"run": requests}, Limits(lines=3, bytes=10_000))
     assert [p.lines for p in parts] == [3, 3, 2]  # 8 unique requests
     keys = folder.read_keys(1)
     assert keys["key-same"].doc_ids == ["d0", "d1"]
-    by_bytes = write_round(folder, 2, requests, Limits(lines=100, bytes=400))
+    by_bytes = write_round(folder, 2, {"run": requests}, Limits(lines=100, bytes=400))
     for part in by_bytes:
         text = (folder.path / part.file).read_bytes()
         assert len(text) == part.bytes <= 400
         assert all(json.loads(line)["url"] == "/v1/chat/completions" for line in text.splitlines())
     assert sum(p.lines for p in by_bytes) == 8 and len(by_bytes) > 1
     with pytest.raises(ValueError, match="over the 100-byte limit"):
-        write_round(folder, 3, requests, Limits(lines=100, bytes=100))
+        write_round(folder, 3, {"run": requests}, Limits(lines=100, bytes=100))
 
 
 def test_a_scripted_batch_answers_like_chat_completions() -> None:
@@ -257,3 +257,32 @@ def test_a_scripted_batch_answers_like_chat_completions() -> None:
         assert error["custom_id"] == "b" and error["response"]["status_code"] == 500
         assert [b.id for b in client.batches.list()] == [batch.id]
         client.close()
+
+
+def test_a_sweep_is_batched_per_model_and_then_runs_without_requests(setup: Setup) -> None:
+    docs, gold = setup.options[5], setup.options[7]
+    sweep = setup.batch.parent / "sweep.yaml"
+    sweep.write_text(
+        f"name: batched\ndocs: {docs}\ngold: {gold}\nprompts_dir: {REPO / 'prompts'}\n"
+        f"results: {setup.cli.corpus.results}\n"
+        f"endpoints:\n  a: {{base_url: {setup.server.base_url}, model: ma}}\n"
+        f"  b: {{base_url: {setup.server.base_url}, model: mb}}\n"
+        "prompts: [extract@v2]\nmodels: [a, b]\nparams: {temperature: [0.0, 0.5]}\n",
+        encoding="utf-8",
+    )
+    mixed = setup.cli("batch", "submit", str(setup.batch), "--sweep", str(sweep), "--model", "x")
+    assert mixed.returncode == 2 and "--model: not with --sweep" in mixed.stderr
+    submitted = setup.cli("batch", "submit", str(setup.batch), "--sweep", str(sweep))
+    assert submitted.returncode == 0, submitted.stderr
+    assert f"round 1: {4 * N_DOCS} requests" in submitted.stdout
+    state = _state(setup.batch)
+    assert isinstance(state["parts"], list)
+    assert sorted(p["endpoint"] for p in state["parts"]) == ["a", "b"]  # one model per file
+    for part in state["parts"]:
+        models = {json.loads(x)["body"]["model"] for x in (setup.batch / part["file"]).open()}
+        assert models == {"m" + part["endpoint"]}
+    assert setup.cli(*setup.collect()).returncode == 0
+    before = len(setup.server.http_log)
+    swept = setup.cli("sweep", str(sweep))
+    assert swept.returncode == 0, swept.stderr
+    assert setup.server.http_log[before:] == []

@@ -21,7 +21,7 @@ from typing import Any
 
 import openai
 
-from harness.batch.remote import connect, download, endpoint_error, submit_part
+from harness.batch.remote import Clients, download, submit_part
 from harness.batch.state import TERMINAL, BatchFolder, BatchPart, BatchState, KeyLine
 from harness.endpoints.cache import CacheKey, ResponseCache
 from harness.endpoints.client import cache_entry
@@ -107,19 +107,15 @@ def _collect_part(
 
 def _pass(folder: BatchFolder, state: BatchState, cache: ResponseCache) -> int:
     """One look at every uncollected part; how many parts had to be submitted first."""
-    client, key = connect(state)
     submitted = 0
-    try:
+    with Clients(state) as clients:
         for part in state.uncollected():
+            client = clients(part.endpoint)
             if not part.submitted:
                 submit_part(client, folder, state, part, lambda: folder.write_state(state))
                 submitted += 1
             _collect_part(client, folder, part, cache)
             folder.write_state(state)
-    except openai.OpenAIError as exc:
-        raise endpoint_error(state, exc, key) from exc
-    finally:
-        client.close()
     return submitted
 
 

@@ -69,13 +69,13 @@ def _chunks(lines: Iterable[str], limits: Limits) -> Iterator[list[str]]:
 
 
 def write_round(
-    folder: BatchFolder, number: int, requests: list[PlannedRequest], limits: Limits
+    folder: BatchFolder, number: int, requests: dict[str, list[PlannedRequest]], limits: Limits
 ) -> list[BatchPart]:
-    """Write keys.jsonl and the part files of round `number` (de-duplicated by custom_id);
-    the parts to upload, in order."""
+    """Write keys.jsonl and the part files of round `number` (one model per file, as the
+    API requires; de-duplicated by custom_id): the parts to upload, in order."""
     unique: dict[str, PlannedRequest] = {}
     askers: dict[str, list[str]] = {}
-    for request in requests:
+    for request in (r for group in requests.values() for r in group):
         unique.setdefault(request.custom_id, request)
         askers.setdefault(request.custom_id, []).append(request.doc_id)
     directory = folder.round_dir(number)
@@ -86,10 +86,16 @@ def write_round(
     )
     write_atomic(folder.keys_file(number), "".join(f"{k}\n" for k in keys))
     parts = []
-    for index, chunk in enumerate(_chunks(map(_line, unique.values()), limits), start=1):
-        path = directory / f"part-{index:04d}.jsonl"
-        text = "".join(f"{line}\n" for line in chunk)
-        write_atomic(path, text)
-        name = str(path.relative_to(folder.path))
-        parts.append(BatchPart(round=number, file=name, lines=len(chunk), bytes=len(text.encode())))
+    for endpoint, group in requests.items():
+        mine = {r.custom_id: r for r in group}.values()
+        for index, chunk in enumerate(_chunks(map(_line, mine), limits), start=1):
+            path = directory / f"{endpoint}-part-{index:04d}.jsonl"
+            text = "".join(f"{line}\n" for line in chunk)
+            write_atomic(path, text)
+            name = str(path.relative_to(folder.path))
+            size = len(text.encode())
+            part = BatchPart(
+                round=number, endpoint=endpoint, file=name, lines=len(chunk), bytes=size
+            )
+            parts.append(part)
     return parts

@@ -10,6 +10,7 @@ server lists. Batch creation is never retried by the SDK for the same reason.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import openai
@@ -18,21 +19,41 @@ from harness.batch.state import BatchFolder, BatchPart, BatchState
 from harness.errors import EndpointError
 from harness.secrets import read_api_key, redact
 
-__all__ = ["connect", "download", "endpoint_error", "submit_part"]
+__all__ = ["Clients", "download", "submit_part"]
 
 _LISTED = 1000  # batches or files looked through when recovering a lost id
 
 
-def connect(state: BatchState) -> tuple[openai.OpenAI, str | None]:
-    """A synchronous client for the state's endpoint, with the key read now (never stored)."""
-    key_file = Path(state.api_key_file) if state.api_key_file else None
-    key = read_api_key(state.api_key_env, key_file)
-    client = openai.OpenAI(base_url=state.base_url, api_key=key or "no-key", max_retries=3)
-    return client, key
+@dataclass
+class Clients:
+    """One synchronous client per endpoint of a batch folder, with its key read at first
+    use (never stored); API errors become one `EndpointError` line naming the URL."""
 
+    state: BatchState
+    _open: dict[str, tuple[openai.OpenAI, str | None]] = field(default_factory=dict)
 
-def endpoint_error(state: BatchState, exc: openai.OpenAIError, key: str | None) -> EndpointError:
-    return EndpointError(f"{state.base_url}: Batch API: {redact(str(exc), key)}")
+    def __call__(self, name: str) -> openai.OpenAI:
+        if name not in self._open:
+            remote = self.state.endpoints[name]
+            key_file = Path(remote.api_key_file) if remote.api_key_file else None
+            key = read_api_key(remote.api_key_env, key_file)
+            client = openai.OpenAI(base_url=remote.base_url, api_key=key or "no-key", max_retries=3)
+            self._open[name] = client, key
+        return self._open[name][0]
+
+    def __enter__(self) -> Clients:
+        return self
+
+    def __exit__(self, kind: object, exc: BaseException | None, tb: object) -> None:
+        for client, _ in self._open.values():
+            client.close()
+        if isinstance(exc, openai.OpenAIError):
+            keys = [key for _, key in self._open.values()]
+            urls = ", ".join(sorted({r.base_url for r in self.state.endpoints.values()}))
+            text = str(exc)
+            for key in keys:
+                text = redact(text, key)
+            raise EndpointError(f"{urls}: Batch API: {text}") from exc
 
 
 def _upload_name(state: BatchState, part: BatchPart) -> str:

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from harness.errors import UserInputError, json_path
 from harness.runs.folder import write_atomic
 
-__all__ = ["TERMINAL", "BatchFolder", "BatchPart", "BatchState", "KeyLine", "Round"]
+__all__ = ["TERMINAL", "BatchFolder", "BatchPart", "BatchState", "KeyLine", "Remote", "Round"]
 
 # Statuses after which a batch changes no more (https://platform.openai.com/docs/api-reference/batch).
 TERMINAL = frozenset({"completed", "failed", "expired", "cancelled"})
@@ -35,10 +35,21 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class Remote(_Model):
+    """Where one endpoint's batches go (a batch file holds one model's requests); the key
+    is read from its source at each call, never stored."""
+
+    base_url: str
+    model: str
+    api_key_env: str = "OPENAI_API_KEY"
+    api_key_file: str | None = None
+
+
 class BatchPart(_Model):
     """One uploaded file and its batch; the fields fill in as the steps complete."""
 
     round: int
+    endpoint: str = Field(description="key of BatchState.endpoints")
     file: str = Field(description="path under the batch folder")
     lines: int
     bytes: int
@@ -63,17 +74,14 @@ class Round(_Model):
     requests: int  # lines, after de-duplication
     first: int  # of those, a document's first request
     reasks: int  # of those, a re-ask after a cached answer failed validation
-    documents: int
-    answered: int  # documents whose every request was already cached
+    documents: int  # documents x cells
+    answered: int  # of those, the ones whose every request was already cached
 
 
 class BatchState(_Model):
     version: Literal[1] = 1
     tag: str = Field(description="unique; names the uploaded files, so a lost id is found")
-    base_url: str
-    model: str
-    api_key_env: str
-    api_key_file: str | None = None
+    endpoints: dict[str, Remote]
     cache_dir: str
     fingerprint: str = Field(description="hash of the options that decide the requests")
     rounds: list[Round] = Field(default_factory=list)

@@ -40,6 +40,7 @@ def batch_group() -> None:
 
     \b
     harness batch submit BATCHDIR --model gpt-4o-mini --base-url URL ...   (run's options)
+    harness batch submit BATCHDIR --sweep sweep.yaml                    (every cell)
     harness batch collect BATCHDIR --wait        (any process, any time later)
     harness run --model gpt-4o-mini --base-url URL ...  (sends only what the batch lacked)
     """
@@ -53,13 +54,23 @@ def batch_group() -> None:
 @sampling_options
 @cache_options
 @click.option(
+    "--sweep",
+    "sweep_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Every cell of this sweep file instead of one run (then only the cache options "
+    "and --max-lines apply).",
+)
+@click.option(
     "--max-lines",
     type=click.IntRange(1, 50_000),
     default=50_000,
     show_default=True,
     help="Lines per uploaded file (the API's limit; files are also split at 200 MB).",
 )
-def submit_command(batch_dir: Path, max_lines: int, **options: Any) -> None:
+def submit_command(
+    batch_dir: Path, sweep_file: Path | None, max_lines: int, **options: Any
+) -> None:
     """Upload the requests `harness run` with these options would send and the response
     cache lacks; in a folder with parts not yet submitted (a killed submit), submit those.
 
@@ -73,8 +84,13 @@ def submit_command(batch_dir: Path, max_lines: int, **options: Any) -> None:
         if given.get(name):
             flag = name.replace("_", "-")
             raise UserInputError(f"--{flag}: a `harness run` option, not a batch one")
+    if sweep_file is not None:
+        run_only = sorted(set(given) - {"cache_dir", "no_cache", "cache_ttl"})
+        if run_only:
+            flag = run_only[0].replace("_", "-")
+            raise UserInputError(f"--{flag}: not with --sweep (the sweep file sets it)")
     request = RunRequest.from_options(given)
-    report = harness.submit_batch(request, batch_dir, Limits(lines=max_lines))
+    report = harness.submit_batch(request, batch_dir, Limits(lines=max_lines), sweep_file)
     if report.round is not None:
         r = report.round
         click.echo(
