@@ -69,6 +69,8 @@ _EXPORTS = {
     "SubmitReport": "harness._eval.batch",
     "collect_batch": "harness.batch",
     "CollectReport": "harness.batch",
+    "export_vllm_batch": "harness.batch",
+    "import_batch_results": "harness.batch",
 }
 
 __all__ = [
@@ -113,6 +115,8 @@ __all__ = [
     "evaluate",
     "expand_cells",
     "export_run",
+    "export_vllm_batch",
+    "import_batch_results",
     "init_project",
     "load_documents",
     "load_gold",
@@ -139,7 +143,12 @@ if TYPE_CHECKING:
     from harness._eval.expand import expand_cells, load_sweep
     from harness._eval.run import RunOutcome, run_evaluation, score_run
     from harness._eval.sweep import CellOutcome, CellPlan
-    from harness.batch import CollectReport, collect_batch
+    from harness.batch import (
+        CollectReport,
+        collect_batch,
+        export_vllm_batch,
+        import_batch_results,
+    )
     from harness.claims import (
         Claim,
         Document,

@@ -20,6 +20,7 @@ from harness.batch.parts import Limits, PlannedRequest, write_round
 from harness.batch.state import BatchFolder
 from harness.corpus import load_documents, load_gold
 from harness.fakes import ChatRequest, GoldAnswerer, Reply, ScriptedServer
+from harness.fakes.batches import BatchStore
 from tests.conftest import REPO, RunCli, read_json
 from tests.test_faults import make_corpus
 
@@ -88,7 +89,7 @@ def test_kill_9_mid_submit_then_collect_then_run_sends_nothing(setup: Setup) -> 
     assert isinstance(parts, list) and len(parts) == 4  # 24 requests, 6 per file
     assert parts[0]["batch_id"] and parts[1]["file_id"] is None  # killed mid-upload
     deadline = time.monotonic() + 30  # let the held upload land: its id is what was lost
-    while len(setup.server._server.batches.files) < 2 and time.monotonic() < deadline:
+    while len(setup.server.batch_store.files) < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
 
     collected = setup.cli(*setup.collect())  # a new process finishes the submit, then collects
@@ -286,3 +287,34 @@ def test_a_sweep_is_batched_per_model_and_then_runs_without_requests(setup: Setu
     swept = setup.cli("sweep", str(sweep))
     assert swept.returncode == 0, swept.stderr
     assert setup.server.http_log[before:] == []
+
+
+def test_vllm_export_and_import_fill_the_cache_without_the_batch_api(setup: Setup) -> None:
+    submitted = setup.cli(*setup.submit("--no-upload"))
+    assert submitted.returncode == 0, submitted.stderr
+    assert "next: harness batch export" in submitted.stdout
+    assert set(setup.http()) == {"POST /v1/chat/completions"}  # the probe only
+    refused = setup.cli(*setup.collect())
+    assert refused.returncode == 2 and "vllm run-batch" in refused.stderr
+    out = setup.batch.parent / "vllm"
+    exported = setup.cli("batch", "export", str(setup.batch), "--out", str(out))
+    assert exported.returncode == 0, exported.stderr
+    assert f"vllm run-batch -i {out / 'run.jsonl'}" in exported.stdout
+    lines = [json.loads(x) for x in (out / "run.jsonl").read_text().splitlines()]
+    assert len(lines) == N_DOCS
+    # What `vllm run-batch` writes: the Batch API's result lines (the scripted answers).
+    answers, errors = BatchStore(setup.answerer).answer(lines[1:])
+    assert errors == []
+    results = out / "run.results.jsonl"
+    results.write_text("".join(answers) + "not json\n")
+    bad = setup.cli("batch", "import", str(setup.batch), str(results))
+    assert bad.returncode == 2 and f"{results}:{N_DOCS}: not a JSON result line" in bad.stderr
+    results.write_text("".join(answers))
+    imported = setup.cli("batch", "import", str(setup.batch), str(results))
+    assert imported.returncode == 0, imported.stderr
+    assert f"answers in the cache: {N_DOCS - 1}; failed: 1" in imported.stdout
+    before = len(setup.server.requests)
+    run = setup.cli("run", *setup.options, "--run-id", "v", "--quiet")
+    assert run.returncode == 0, run.stderr
+    assert setup.chat_docs(before) == Counter({setup.answerer.doc_id_for(
+        ChatRequest(body=lines[0]["body"], index=0)): 1})  # fmt: skip

@@ -62,15 +62,17 @@ def submit_batch(
     batch_dir: Path,
     limits: Limits | None = None,
     sweep: Path | None = None,
+    upload: bool = True,
 ) -> SubmitReport:
     """Plan the uncached requests of `request` (or, with `sweep`, of every cell of that
     sweep file; `request` then gives only the cache options) into `batch_dir` and submit
-    them. A folder with parts not yet submitted (a killed submit) is continued instead."""
-    return run_sync(_submit(request, batch_dir, limits or Limits(), sweep))
+    them. A folder with parts not yet submitted (a killed submit) is continued instead.
+    Without `upload` the parts are only written, for `vllm run-batch` (`harness.batch.vllm`)."""
+    return run_sync(_submit(request, batch_dir, limits or Limits(), sweep, upload))
 
 
 async def _submit(
-    request: RunRequest, batch_dir: Path, limits: Limits, sweep: Path | None
+    request: RunRequest, batch_dir: Path, limits: Limits, sweep: Path | None, upload: bool
 ) -> SubmitReport:
     folder = BatchFolder(batch_dir)
     fingerprint = _fingerprint(request, sweep)
@@ -88,7 +90,14 @@ async def _submit(
         else:
             shared, jobs = run_jobs(request)
         found = await plan(shared, jobs, folder.path / "server.log")
-        state, planned = _write_round(folder, state, found, fingerprint, shared.cache_dir, limits)
+        state = state or BatchState(
+            tag=uuid.uuid4().hex[:12],
+            endpoints={},
+            cache_dir=str(_cache_dir(shared.cache_dir).resolve()),
+            fingerprint=fingerprint,
+        )
+        state.upload = upload  # this round's parts go the way this submit says
+        planned = _write_round(folder, state, found, limits)
     uploaded = _upload(folder, state)
     return SubmitReport(
         folder=batch_dir,
@@ -99,26 +108,20 @@ async def _submit(
     )
 
 
-def _write_round(
-    folder: BatchFolder,
-    state: BatchState | None,
-    found: Plan,
-    fingerprint: str,
-    cache_dir: Path | None,
-    limits: Limits,
-) -> tuple[BatchState, Round | None]:
-    """The state with the new round's parts, written (with the part files) before any upload."""
+def _cache_dir(cache_dir: Path | None) -> Path:
     assert cache_dir is not None  # `plan` refuses --no-cache
-    state = state or BatchState(
-        tag=uuid.uuid4().hex[:12],
-        endpoints={},
-        cache_dir=str(cache_dir.resolve()),
-        fingerprint=fingerprint,
-    )
+    return cache_dir
+
+
+def _write_round(
+    folder: BatchFolder, state: BatchState, found: Plan, limits: Limits
+) -> Round | None:
+    """Add the new round's parts to the state and write it (the part files first), before
+    any upload."""
     state.endpoints.update(found.remotes)
     if not found.requests:
         folder.write_state(state)
-        return state, None
+        return None
     number = len(state.rounds) + 1
     try:
         parts = write_round(folder, number, found.requests, limits)
@@ -133,12 +136,12 @@ def _write_round(
     state.rounds.append(rnd)
     state.parts.extend(parts)
     folder.write_state(state)
-    return state, rnd
+    return rnd
 
 
 def _upload(folder: BatchFolder, state: BatchState) -> int:
     """Submit every part not yet submitted, saving the state around each step."""
-    todo = [p for p in state.parts if not p.submitted]
+    todo = [p for p in state.parts if not p.submitted] if state.upload else []
     with Clients(state) as clients:
         for part in todo:
             submit_part(

@@ -26,8 +26,9 @@ from harness.batch.state import TERMINAL, BatchFolder, BatchPart, BatchState, Ke
 from harness.endpoints.cache import CacheKey, ResponseCache
 from harness.endpoints.client import cache_entry
 from harness.endpoints.reply import MalformedReply
+from harness.errors import UserInputError
 
-__all__ = ["CollectReport", "collect_batch"]
+__all__ = ["CollectReport", "collect_batch", "part_keys", "take_results"]
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ def _store(cache: ResponseCache, key: KeyLine, body: object) -> str | None:
     return None
 
 
-def _take(
+def take_results(
     part: BatchPart, lines: list[str], keys: dict[str, KeyLine], cache: ResponseCache
 ) -> set[str]:
     """Store each answered line; record each failed one under its custom_id. The ids seen."""
@@ -87,6 +88,12 @@ def _take(
     return seen
 
 
+def part_keys(folder: BatchFolder, part: BatchPart) -> dict[str, KeyLine]:
+    """The cache keys of one part's requests, by custom_id."""
+    keys = folder.read_keys(part.round)
+    return {i: keys[i] for i in folder.custom_ids(part) if i in keys}
+
+
 def _collect_part(
     client: openai.OpenAI, folder: BatchFolder, part: BatchPart, cache: ResponseCache
 ) -> None:
@@ -95,11 +102,10 @@ def _collect_part(
     part.status = batch.status
     if batch.status not in TERMINAL:
         return
-    all_keys = folder.read_keys(part.round)
-    keys = {i: all_keys[i] for i in folder.custom_ids(part) if i in all_keys}
+    keys = part_keys(folder, part)
     lines = download(client, batch.output_file_id) + download(client, batch.error_file_id)
     part.succeeded, part.failed = 0, {}
-    seen = _take(part, lines, keys, cache)
+    seen = take_results(part, lines, keys, cache)
     for custom_id in keys.keys() - seen:  # no line at all: the batch expired or was cancelled
         part.failed[custom_id] = f"no result ({batch.status})"
     part.collected = True
@@ -110,6 +116,11 @@ def _pass(folder: BatchFolder, state: BatchState, cache: ResponseCache) -> int:
     submitted = 0
     with Clients(state) as clients:
         for part in state.uncollected():
+            if not state.upload:
+                raise UserInputError(
+                    f"{folder.state_file}: submitted with --no-upload: run the exported "
+                    "files with `vllm run-batch`, then `harness batch import`"
+                )
             client = clients(part.endpoint)
             if not part.submitted:
                 submit_part(client, folder, state, part, lambda: folder.write_state(state))

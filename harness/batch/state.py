@@ -84,6 +84,7 @@ class BatchState(_Model):
     endpoints: dict[str, Remote]
     cache_dir: str
     fingerprint: str = Field(description="hash of the options that decide the requests")
+    upload: bool = Field(True, description="False: parts are exported for `vllm run-batch`")
     rounds: list[Round] = Field(default_factory=list)
     parts: list[BatchPart] = Field(default_factory=list)
 

@@ -68,8 +68,13 @@ def batch_group() -> None:
     show_default=True,
     help="Lines per uploaded file (the API's limit; files are also split at 200 MB).",
 )
+@click.option(
+    "--no-upload",
+    is_flag=True,
+    help="Only write the parts, for `vllm run-batch` (see `harness batch export`).",
+)
 def submit_command(
-    batch_dir: Path, sweep_file: Path | None, max_lines: int, **options: Any
+    batch_dir: Path, sweep_file: Path | None, max_lines: int, no_upload: bool, **options: Any
 ) -> None:
     """Upload the requests `harness run` with these options would send and the response
     cache lacks; in a folder with parts not yet submitted (a killed submit), submit those.
@@ -90,7 +95,8 @@ def submit_command(
             flag = run_only[0].replace("_", "-")
             raise UserInputError(f"--{flag}: not with --sweep (the sweep file sets it)")
     request = RunRequest.from_options(given)
-    report = harness.submit_batch(request, batch_dir, Limits(lines=max_lines), sweep_file)
+    limits = Limits(lines=max_lines)
+    report = harness.submit_batch(request, batch_dir, limits, sweep_file, not no_upload)
     if report.round is not None:
         r = report.round
         click.echo(
@@ -101,7 +107,8 @@ def submit_command(
         click.echo("nothing to submit: the response cache answers every request")
     click.echo(f"parts submitted now: {report.uploaded}; waiting to be collected: {report.pending}")
     if report.pending:
-        click.echo(f"next: harness batch collect {batch_dir} --wait")
+        upload = f"collect {batch_dir} --wait" if not no_upload else f"export {batch_dir}"
+        click.echo(f"next: harness batch {upload}")
 
 
 @batch_group.command("collect")
@@ -155,3 +162,43 @@ def collect_command(
         )
     if report.requests and not report.succeeded:
         raise TooManyFailures(f"{batch_dir}: every one of {report.requests} requests failed")
+
+
+@batch_group.command("export")
+@click.argument("batch_dir", type=click.Path(path_type=Path))
+@click.option("--format", "format_", type=click.Choice(["vllm"]), default="vllm", show_default=True)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    required=True,
+    help="Folder for one input file per endpoint (<endpoint>.jsonl).",
+)
+def export_command(batch_dir: Path, format_: str, out: Path) -> None:
+    """Write the requests not yet collected as `vllm run-batch` input files."""
+    exported = harness.export_vllm_batch(batch_dir, out)
+    if not exported:
+        click.echo("nothing to export: every part is collected")
+    for item in exported:
+        click.echo(f"{item.path}: {item.lines} requests for {item.model}")
+        result = item.path.with_name(item.path.stem + ".results.jsonl")
+        click.echo(f"  vllm run-batch -i {item.path} -o {result} --model {item.model}")
+    if exported:
+        click.echo(f"then: harness batch import {batch_dir} RESULTS.jsonl ...")
+
+
+@batch_group.command("import")
+@click.argument("batch_dir", type=click.Path(path_type=Path))
+@click.argument("results", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--cache-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Response cache to fill [default: the one the submit used].",
+)
+def import_command(batch_dir: Path, results: tuple[Path, ...], cache_dir: Path | None) -> None:
+    """Put `vllm run-batch` output files' answers into the response cache."""
+    imported = harness.import_batch_results(batch_dir, list(results), cache_dir)
+    click.echo(
+        f"parts completed: {imported.parts} ({imported.pending} still waiting); answers in "
+        f"the cache: {imported.succeeded}; failed: {imported.failed}"
+    )

@@ -135,7 +135,7 @@ class BatchStore:
             if time.time() - batch["_created"] < self.behaviour.delay_s:
                 return batch
             lines = self.contents[batch["input_file_id"]].decode().splitlines()
-            outputs, errors = self._answer([json.loads(x) for x in lines if x.strip()])
+            outputs, errors = self.answer([json.loads(x) for x in lines if x.strip()])
         expired = self.behaviour.expire
         output = self._store("output.jsonl", "".join(outputs).encode(), "batch_output")
         error = self._store("errors.jsonl", "".join(errors).encode(), "batch_output")
@@ -150,7 +150,9 @@ class BatchStore:
             )  # fmt: skip
         return batch
 
-    def _answer(self, lines: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
+    def answer(self, lines: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
+        """Result lines (output, error) for input lines, as a batch (or `vllm run-batch`)
+        writes them."""
         outputs, errors = [], []
         for index, line in enumerate(lines):
             custom_id, body = line["custom_id"], line["body"]

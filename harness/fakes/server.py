@@ -176,6 +176,11 @@ class ScriptedServer:
         return self._server.http
 
     @property
+    def batch_store(self) -> BatchStore:
+        """The files and batches uploaded so far."""
+        return self._server.batches
+
+    @property
     def batch_behaviour(self) -> BatchBehaviour:
         """How `/v1/batches` behaves; a test may change it at any time."""
         return self._server.batches.behaviour
