@@ -72,7 +72,12 @@ def take_results(
     """Store each answered line; record each failed one under its custom_id. The ids seen."""
     seen = set()
     for text in lines:
-        line = json.loads(text)
+        try:
+            line = json.loads(text)
+        except ValueError:
+            continue  # unreadable: its request counts as having no result
+        if not isinstance(line, dict):
+            continue
         custom_id = str(line.get("custom_id"))
         key = keys.get(custom_id)
         if key is None or custom_id in seen:
@@ -106,8 +111,11 @@ def _collect_part(
     lines = download(client, batch.output_file_id) + download(client, batch.error_file_id)
     part.succeeded, part.failed = 0, {}
     seen = take_results(part, lines, keys, cache)
-    for custom_id in keys.keys() - seen:  # no line at all: the batch expired or was cancelled
-        part.failed[custom_id] = f"no result ({batch.status})"
+    reason = f"no result ({batch.status})"  # no line: expired, cancelled or failed as a whole
+    if batch.status == "failed" and batch.errors and batch.errors.data:
+        reason = f"batch failed: {batch.errors.data[0].message}"
+    for custom_id in keys.keys() - seen:
+        part.failed[custom_id] = reason
     part.collected = True
 
 
