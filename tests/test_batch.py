@@ -318,3 +318,20 @@ def test_vllm_export_and_import_fill_the_cache_without_the_batch_api(setup: Setu
     assert run.returncode == 0, run.stderr
     assert setup.chat_docs(before) == Counter({setup.answerer.doc_id_for(
         ChatRequest(body=lines[0]["body"], index=0)): 1})  # fmt: skip
+
+
+def test_a_batch_created_but_not_recorded_is_found_not_created_again(setup: Setup) -> None:
+    """A kill between `batches.create` returning and the state write: the next collect
+    finds the batch by its input file instead of paying for it twice."""
+    assert setup.cli(*setup.submit()).returncode == 0
+    path = setup.batch / "state.json"
+    state = read_json(path)
+    created = state["parts"][0]["batch_id"]
+    state["parts"][0].update(batch_id=None, status=None)  # as the kill left it
+    assert state["parts"][0]["create_started"] and state["parts"][0]["file_id"]
+    path.write_text(json.dumps(state))
+    collected = setup.cli(*setup.collect())
+    assert collected.returncode == 0, collected.stderr
+    assert f"answers in the cache: {N_DOCS} of {N_DOCS}" in collected.stdout
+    assert setup.http()["POST /v1/batches"] == 1
+    assert read_json(path)["parts"][0]["batch_id"] == created
