@@ -154,7 +154,9 @@ def test_answers_failing_validation_become_a_counted_reask_round(
     setup = Setup(tmp_path, run_cli, behaviour="invalid")  # re-asks are answered with gold
     try:
         assert setup.cli(*setup.submit()).returncode == 0
-        assert setup.cli(*setup.collect()).returncode == 0
+        first = setup.cli(*setup.collect())
+        assert first.returncode == 0, first.stderr
+        assert f"answers failing validation: {N_DOCS};" in first.stdout
         second = setup.cli(*setup.submit())
         assert second.returncode == 0, second.stderr
         assert f"round 2: {N_DOCS} requests (0 first, {N_DOCS} re-asks)" in second.stdout

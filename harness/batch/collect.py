@@ -24,9 +24,10 @@ import openai
 from harness.batch.remote import Clients, download, submit_part
 from harness.batch.state import TERMINAL, BatchFolder, BatchPart, BatchState, KeyLine
 from harness.endpoints.cache import CacheKey, ResponseCache
-from harness.endpoints.client import cache_entry
+from harness.endpoints.client import CallResult, cache_entry
 from harness.endpoints.reply import MalformedReply
 from harness.errors import UserInputError
+from harness.validation import validate_response
 
 __all__ = ["CollectReport", "collect_batch", "part_keys", "take_results"]
 
@@ -38,6 +39,7 @@ class CollectReport:
     pending: int  # parts whose batch is not finished yet
     submitted_now: int  # parts this invocation had to submit (an earlier submit was killed)
     succeeded: int  # answers in the cache, over every collected part
+    invalid: int  # of those, answers that fail validation (re-asked by the run or a round)
     failed: dict[str, int]  # reason -> requests, over every collected part
     requests: int
 
@@ -58,12 +60,19 @@ def _reason(line: dict[str, Any]) -> str | None:
 
 
 def _store(cache: ResponseCache, key: KeyLine, body: object) -> str | None:
+    """Put one answer in the cache exactly as the client would; why not, or None."""
     try:
         entry = cache_entry(body)
     except MalformedReply:
         return "malformed reply"
     cache.put(CacheKey(key.custom_id, key.parts), entry)
     return None
+
+
+def _usable(body: object) -> bool:
+    """Whether a stored answer passes validation (else the run re-asks it, or a round)."""
+    content = CallResult.model_validate_json(cache_entry(body)).content
+    return bool(content) and validate_response(content or "").extraction is not None
 
 
 def take_results(
@@ -88,6 +97,7 @@ def take_results(
             reason = _store(cache, key, line["response"].get("body"))
         if reason is None:
             part.succeeded += 1
+            part.invalid += not _usable(line["response"].get("body"))
         else:
             part.failed[custom_id] = reason
     return seen
@@ -109,7 +119,7 @@ def _collect_part(
         return
     keys = part_keys(folder, part)
     lines = download(client, batch.output_file_id) + download(client, batch.error_file_id)
-    part.succeeded, part.failed = 0, {}
+    part.succeeded, part.invalid, part.failed = 0, 0, {}
     seen = take_results(part, lines, keys, cache)
     reason = f"no result ({batch.status})"  # no line: expired, cancelled or failed as a whole
     if batch.status == "failed" and batch.errors and batch.errors.data:
@@ -172,6 +182,7 @@ def _report(folder: BatchFolder, state: BatchState, submitted: int) -> CollectRe
         pending=len(state.parts) - len(collected),
         submitted_now=submitted,
         succeeded=sum(p.succeeded for p in collected),
+        invalid=sum(p.invalid for p in collected),
         failed=dict(sorted(failed.items())),
         requests=sum(p.lines for p in state.parts),
     )

@@ -60,6 +60,7 @@ class BatchPart(_Model):
     status: str | None = None  # the batch's last seen status
     collected: bool = False
     succeeded: int = 0
+    invalid: int = 0  # of the succeeded, answers that fail validation
     failed: dict[str, str] = Field(default_factory=dict, description="custom_id -> reason")
 
     @property

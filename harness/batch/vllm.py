@@ -88,7 +88,7 @@ def import_batch_results(
             keys = part_keys(folder, part)
             if not ids & keys.keys():
                 continue
-            part.succeeded, part.failed = 0, {}
+            part.succeeded, part.invalid, part.failed = 0, 0, {}
             seen = take_results(part, lines, keys, cache)
             for custom_id in keys.keys() - seen:
                 part.failed[custom_id] = "no result (import)"

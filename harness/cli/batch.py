@@ -148,6 +148,11 @@ def collect_command(
         f"answers in the cache: {report.succeeded} of {report.requests} requests "
         f"({report.parts - report.pending} of {report.parts} parts collected)"
     )
+    if report.invalid:
+        click.echo(
+            f"answers failing validation: {report.invalid}; `harness run` re-asks them "
+            f"(or `harness batch submit {batch_dir} ...` again for a re-ask round)"
+        )
     failed = sum(report.failed.values())
     if failed:
         reasons = ", ".join(f"{k} {v}" for k, v in report.failed.items())
