@@ -275,6 +275,9 @@ def test_a_sweep_is_batched_per_model_and_then_runs_without_requests(setup: Setu
     )
     mixed = setup.cli("batch", "submit", str(setup.batch), "--sweep", str(sweep), "--model", "x")
     assert mixed.returncode == 2 and "--model: not with --sweep" in mixed.stderr
+    no_cache = setup.cli("batch", "submit", str(setup.batch), "--sweep", str(sweep), "--no-cache")
+    assert no_cache.returncode == 2 and "--no-cache: batch answers" in no_cache.stderr
+    assert setup.server.http_log == []
     submitted = setup.cli("batch", "submit", str(setup.batch), "--sweep", str(sweep))
     assert submitted.returncode == 0, submitted.stderr
     assert f"round 1: {4 * N_DOCS} requests" in submitted.stdout

@@ -85,8 +85,9 @@ async def _submit(
     planned = None
     if state is None or not state.uncollected():
         if sweep is not None:
-            cache = None if request.cache.no_cache else request.cache.cache_dir
-            shared, jobs = sweep_jobs(sweep, cache or default_cache_dir(), request.cache.cache_ttl)
+            options = request.cache
+            cache = None if options.no_cache else (options.cache_dir or default_cache_dir())
+            shared, jobs = sweep_jobs(sweep, cache, options.cache_ttl)
         else:
             shared, jobs = run_jobs(request)
         found = await plan(shared, jobs, folder.path / "server.log")

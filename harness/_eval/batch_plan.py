@@ -82,7 +82,9 @@ def run_jobs(request: RunRequest) -> tuple[Shared, list[Job]]:
     return _shared(request, spec), [Job("run", spec, request.evaluation.prompt, params, 0)]
 
 
-def sweep_jobs(path: Path, cache_dir: Path, cache_ttl: float | None) -> tuple[Shared, list[Job]]:
+def sweep_jobs(
+    path: Path, cache_dir: Path | None, cache_ttl: float | None
+) -> tuple[Shared, list[Job]]:
     """Every cell of a sweep file, as `harness sweep` expands them."""
     sweep = load_sweep(path)
     shared = sweeps._shared(sweep, cache_dir, False, cache_ttl)
