@@ -23,7 +23,7 @@ from bench.report_size import ARGS
 from harness import load_documents, load_gold
 from harness.fakes import GoldAnswerer
 from harness.report import ReportOptions, build_report
-from tests.report_runs import REPO, behaviours, make_run
+from tests.report.runs import REPO, behaviours, make_run
 
 IMG = REPO / "docs" / "img"
 

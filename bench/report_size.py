@@ -32,7 +32,7 @@ from harness import load_documents, load_gold
 from harness.fakes import GoldAnswerer, Reply
 from harness.report import ReportOptions, build_report
 from harness.report.render import SIZE_WARNING_BYTES
-from tests.report_runs import make_run
+from tests.report.runs import make_run
 
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip

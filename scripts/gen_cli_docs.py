@@ -1,6 +1,6 @@
 """Write docs/cli.md from the CLI's own --help texts, so the reference never drifts.
 
-Run ``python scripts/gen_cli_docs.py > docs/cli.md``; ``tests/test_cli_surface.py``
+Run ``python scripts/gen_cli_docs.py > docs/cli.md``; ``tests/cli/test_surface.py``
 fails while the committed file differs from what this prints.
 """
 
@@ -17,8 +17,10 @@ def walk(command: click.Command, path: list[str]) -> list[str]:
     ctx = click.Context(command, info_name=" ".join(path), max_content_width=100)
     parts = [f"## `{' '.join(path)}`\n\n```text\n{command.get_help(ctx)}\n```\n"]
     if isinstance(command, click.Group):
-        for name in sorted(command.commands):
-            parts += walk(command.commands[name], [*path, name])
+        for name in command.list_commands(ctx):
+            sub = command.get_command(ctx, name)
+            if sub is not None:
+                parts += walk(sub, [*path, name])
     return parts
 
 

@@ -22,7 +22,7 @@ from harness.corpus import load_documents, load_gold
 from harness.fakes import ChatRequest, GoldAnswerer, Reply, ScriptedServer
 from harness.fakes.batches import BatchStore
 from tests.conftest import REPO, RunCli, read_json
-from tests.test_faults import make_corpus
+from tests.endpoints.test_faults import make_corpus
 
 N_DOCS = 24
 

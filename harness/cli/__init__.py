@@ -14,24 +14,16 @@ from types import FrameType
 import click
 
 from harness import __version__
-from harness.cli.batch import batch_group
-from harness.cli.cache import cache_group
-from harness.cli.compare import compare_command
-from harness.cli.export import export_command
-from harness.cli.gold import gold_group, import_group
-from harness.cli.init import init_command
-from harness.cli.matchers import matchers_group
-from harness.cli.misc import rescore_command, schema_command, serve_command, show_command
-from harness.cli.report import report_command
-from harness.cli.run import run_command
-from harness.cli.scripted import serve_scripted_command
-from harness.cli.sweep import sweep_command
+from harness.cli.lazy import LazyGroup
 from harness.errors import HarnessError, storage_error
 
 __all__ = ["cli", "main"]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    cls=LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, prog_name="claim-harness")
 def cli() -> None:
     """Evaluate how well language models extract claims and their attribution
@@ -43,27 +35,6 @@ def cli() -> None:
     Against any OpenAI-compatible endpoint:
       harness run --prompt extract@v2 --model gpt-4o-mini --base-url https://api.openai.com/v1
     """
-
-
-for command in (
-    init_command,
-    run_command,
-    sweep_command,
-    show_command,
-    compare_command,
-    report_command,
-    rescore_command,
-    export_command,
-    schema_command,
-    serve_command,
-    serve_scripted_command,
-    cache_group,
-    batch_group,
-    gold_group,
-    import_group,
-    matchers_group,
-):
-    cli.add_command(command)
 
 
 class _Stop:

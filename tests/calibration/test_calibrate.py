@@ -22,8 +22,8 @@ from harness.errors import UserInputError
 from harness.scoring.matchers import get_matcher
 from tests.conftest import HARNESS, cli_env
 
-FIXTURE = Path(__file__).parent / "data" / "calibration" / "pairs.jsonl"
-SEEDS = Path(__file__).parent.parent / "seeds"
+FIXTURE = Path(__file__).parents[1] / "data" / "calibration" / "pairs.jsonl"
+SEEDS = Path(__file__).parents[2] / "seeds"
 
 
 def brute_auc(scores: list[float], labels: list[bool]) -> float:

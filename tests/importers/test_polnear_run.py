@@ -17,7 +17,7 @@ from harness import Endpoint, RunConfig, evaluate, load_documents, load_gold
 from harness.fakes import GoldAnswerer, ScriptedServer
 from harness.importers.polnear import read_polnear, write_polnear
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SHARED = Path(os.environ.get("CLAIM_HARNESS_SHARED", REPO.parent / "shared"))
 POLNEAR = SHARED / "corpora" / "polnear_dev"
 

@@ -16,7 +16,7 @@ from harness.report.explore import csp_hash, embed_json
 from harness.report.render import SIZE_WARNING_BYTES, STATIC_DOCS
 from harness.runs import RunFolder
 from harness.scoring.metrics import HEADLINE_METRICS
-from tests.report_runs import HOSTILE, REPO, answerer, hostile_corpus, make_run
+from tests.report.runs import HOSTILE, REPO, answerer, hostile_corpus, make_run
 
 HOSTILE_STRINGS = ("</script>", "<!--", "\u2028", "<img src=x onerror=")
 

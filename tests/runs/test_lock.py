@@ -34,7 +34,7 @@ def _holder(folder: Path) -> subprocess.Popen[str]:
         [sys.executable, "-c", HOLD, str(folder)],
         stdout=subprocess.PIPE,
         text=True,
-        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
     )
     assert proc.stdout is not None and proc.stdout.readline() == "held\n"
     return proc
@@ -73,7 +73,9 @@ def test_a_second_resume_of_a_running_run_is_refused(
     corpus: Corpus, run_cli: RunCli, scripted_server: Start
 ) -> None:
     answerer = _answerer(corpus)
-    server = scripted_server(lambda r: dataclasses.replace(answerer(r), hang_s=2.0))
+    server = scripted_server(
+        lambda r: dataclasses.replace(answerer(r), hang_s=30.0)
+    )  # still running when the second starts, however slow the machine
     first = run_cli.popen("run", "--base-url", server.base_url, "--model", "m", "--run-id", "r")
     try:
         deadline = time.monotonic() + 60

@@ -2,7 +2,7 @@
 
 0 ok; 1 a check failed (compare regression, gold validate); 2 usage, input or storage;
 3 the endpoint cannot serve the run; 4 every document failed, or more than
---max-failure-rate of them; 130/143 SIGINT/SIGTERM (tests/test_signals.py).
+--max-failure-rate of them; 130/143 SIGINT/SIGTERM (tests/cli/test_signals.py).
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ import pytest
 
 from harness.claims import Claim, GoldClaim
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PAIRS = ROOT / "calibration" / "pairs.jsonl"
 KINDS = {
     "verbatim", "paraphrase", "other_speaker", "number", "date", "negation", "hedge",

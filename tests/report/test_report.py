@@ -23,7 +23,7 @@ from harness.report.explore import csp_hash
 from harness.runs import RunFolder
 from harness.scoring.text import normalise
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 N_DOCS = 8
 INJECTED = "<script>alert(1)</script>"
 SECTIONS = (

@@ -24,7 +24,7 @@ from harness.importers import (
     write_polnear,
 )
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SHARED = Path(os.environ.get("CLAIM_HARNESS_SHARED", REPO.parent / "shared"))
 POLNEAR_DEV = SHARED / "corpora" / "polnear_dev"
 

@@ -17,7 +17,7 @@ from typing import Any
 from harness import Endpoint, RunConfig, evaluate, load_documents, load_gold
 from harness.fakes import GoldAnswerer, Reply, Script, ScriptedServer
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SEEDS = ("000_10ba7ebf5372380a", "001_a9b8bfead3ee556a", "002_53453bb4e1fc4371")
 PWNED = "window.__pwned = 1"
 # (doc id, title, sentences: (speaker, speaker_type, what the speaker says))

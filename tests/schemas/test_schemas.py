@@ -19,7 +19,7 @@ from harness.schemas import (
     strict_extraction_schema,
 )
 
-SCHEMA_DIR = Path(__file__).resolve().parents[1] / "harness" / "schemas"
+SCHEMA_DIR = Path(__file__).resolve().parents[2] / "harness" / "schemas"
 CLAIM: dict[str, Any] = {
     "statement": "The bridge will reopen in May.",
     "evidence": "Officials said the bridge will reopen in May.",

@@ -13,8 +13,8 @@ import subprocess
 
 import pytest
 
+from tests._eval.test_resume import N_DOCS, Setup, setup, stop_mid_run
 from tests.conftest import Corpus, RunCli, cli_env, read_json, read_jsonl
-from tests.test_resume import N_DOCS, Setup, setup, stop_mid_run
 
 __all__ = ["setup"]  # the fixture, shared with test_resume
 

@@ -13,8 +13,8 @@ from pydantic import ValidationError
 
 import harness
 from harness.fakes import GoldAnswerer, Script, ScriptedServer
+from tests._eval.test_sweep import sweep_cli, write_sweep
 from tests.conftest import Corpus, RunCli, read_json, read_jsonl
-from tests.test_sweep import sweep_cli, write_sweep
 
 Start = Callable[[Script], ScriptedServer]
 

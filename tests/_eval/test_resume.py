@@ -21,7 +21,7 @@ import pytest
 from harness.corpus import load_documents, load_gold
 from harness.fakes import ChatRequest, GoldAnswerer, Reply, Script, ScriptedServer
 from tests.conftest import HARNESS, Corpus, RunCli, cli_env, read_json, read_jsonl
-from tests.test_faults import make_corpus
+from tests.endpoints.test_faults import make_corpus
 
 N_DOCS = 40
 Start = Callable[[Script], ScriptedServer]

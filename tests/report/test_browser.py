@@ -22,7 +22,7 @@ from harness.compare import compare_runs
 from harness.fakes import Reply
 from harness.report import ReportOptions, build_report
 from harness.runs import RunFolder
-from tests.report_runs import HOSTILE, REPO, answerer, hostile_corpus, make_run
+from tests.report.runs import HOSTILE, REPO, answerer, hostile_corpus, make_run
 
 CHROMIUM_ARGS = [
     "--headless",

@@ -16,7 +16,7 @@ import pytest
 from harness.corpus import load_documents, load_gold
 from harness.fakes import GoldAnswerer, Script, ScriptedServer
 from tests.conftest import Corpus, RunCli, read_json, read_jsonl
-from tests.test_faults import make_corpus
+from tests.endpoints.test_faults import make_corpus
 
 Start = Callable[[Script], ScriptedServer]
 Mount = Callable[[str], Path]
