@@ -73,6 +73,12 @@ _EXPORTS = {
     "score_document": "harness.scoring.document",
     "Metrics": "harness.scoring.metrics",
     "aggregate": "harness.scoring.metrics",
+    "submit_batch": "harness._eval.batch",
+    "SubmitReport": "harness._eval.batch",
+    "collect_batch": "harness.batch",
+    "CollectReport": "harness.batch",
+    "export_vllm_batch": "harness.batch",
+    "import_batch_results": "harness.batch",
 }
 
 __all__ = [
@@ -81,6 +87,7 @@ __all__ = [
     "CellOutcome",
     "CellPlan",
     "Claim",
+    "CollectReport",
     "Comparison",
     "CorpusOptions",
     "Document",
@@ -107,6 +114,7 @@ __all__ = [
     "Shard",
     "ShardResult",
     "SpeakerType",
+    "SubmitReport",
     "SweepFile",
     "SweepFolder",
     "__version__",
@@ -114,10 +122,13 @@ __all__ = [
     "aggregate",
     "arun",
     "check_cell_failures",
+    "collect_batch",
     "compare_runs",
     "evaluate",
     "expand_cells",
     "export_run",
+    "export_vllm_batch",
+    "import_batch_results",
     "init_project",
     "load_documents",
     "load_gold",
@@ -135,6 +146,7 @@ __all__ = [
     "runs_to_compare",
     "score_document",
     "score_run",
+    "submit_batch",
     "summarize_sweep",
     "write_report",
 ]
@@ -150,12 +162,19 @@ if TYPE_CHECKING:
         run_sweep_shard,
         summarize_sweep,
     )
+    from harness._eval.batch import SubmitReport, submit_batch
     from harness._eval.config import RunConfig
     from harness._eval.evaluate import aevaluate, evaluate
     from harness._eval.expand import expand_cells, load_sweep
     from harness._eval.fanout import ShardResult
     from harness._eval.run import RunOutcome, run_evaluation, score_run
     from harness._eval.sweep import CellOutcome, CellPlan, check_cell_failures
+    from harness.batch import (
+        CollectReport,
+        collect_batch,
+        export_vllm_batch,
+        import_batch_results,
+    )
     from harness.claims import (
         Claim,
         Document,

@@ -94,12 +94,7 @@ class Answerer:
         endpoint that cannot answer stops the run."""
         if self.client is None or not todo.documents or config.output_mode is not None:
             return None
-        try:
-            steps = await self.client.probe()
-        except CallFailed as exc:  # unreachable, key rejected, persistent 5xx...
-            where = self.client.endpoint.base_url
-            raise EndpointError(f"{where}: probe failed ({exc.failure.kind}): {exc}") from exc
-        return [ProbeRecord(mode=str(s.mode), accepted=s.accepted, error=s.error) for s in steps]
+        return await probe(self.client)
 
     async def close(self) -> None:
         if self.client is not None:
@@ -144,3 +139,14 @@ async def extract_all(
         for task in workers:
             task.cancel()
         await asyncio.gather(*workers, return_exceptions=True)
+
+
+async def probe(client: ChatClient) -> list[ProbeRecord]:
+    """Settle the client's output mode; an endpoint that cannot answer stops the run (and a
+    batch plan: `harness batch submit` probes as the run will)."""
+    try:
+        steps = await client.probe()
+    except CallFailed as exc:  # unreachable, key rejected, persistent 5xx...
+        where = client.endpoint.base_url
+        raise EndpointError(f"{where}: probe failed ({exc.failure.kind}): {exc}") from exc
+    return [ProbeRecord(mode=str(s.mode), accepted=s.accepted, error=s.error) for s in steps]

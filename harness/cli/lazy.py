@@ -37,6 +37,11 @@ class LazyCommand:
 
 
 COMMANDS: dict[str, LazyCommand] = {
+    "batch": LazyCommand(
+        "harness.cli.batch",
+        "batch_group",
+        "The OpenAI Batch API (half the price, answers within 24 h), with all state on disk.",
+    ),
     "cache": LazyCommand(
         "harness.cli.cache",
         "cache_group",

@@ -19,7 +19,7 @@ from functools import cache
 from typing import Any
 
 from harness.endpoints.cache import CacheKey, ResponseCache
-from harness.endpoints.reply import CallResult
+from harness.endpoints.reply import CallResult, call_result, parse_reply
 from harness.endpoints.retry import RetryPolicy
 from harness.endpoints.settings import LADDER, Endpoint, OutputMode, SamplingParams
 from harness.endpoints.transport import CallFailed, ModeUnsupported, Transport
@@ -37,10 +37,22 @@ __all__ = [
     "OutputMode",
     "ProbeStep",
     "SamplingParams",
+    "cache_entry",
 ]
 
 
 _NOT_CACHED = {"mode", "replica", "grounded", "schema_note"}
+
+
+def cache_entry(data: object) -> str:
+    """What the cache stores for a decoded chat-completion body: the one rule, shared by
+    the client and `harness batch collect`, so an answer that came through the Batch API
+    replays exactly like one the client received. `MalformedReply` if it is not one."""
+    return _entry(call_result(parse_reply(data), 1, 0.0))
+
+
+def _entry(result: CallResult) -> str:
+    return result.model_dump_json(exclude=_NOT_CACHED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,7 +257,7 @@ class ChatClient:
                 }
             )
         result = await self._send(messages, mode, schema=schema)
-        self.cache.put(key, result.model_dump_json(exclude=_NOT_CACHED))
+        self.cache.put(key, _entry(result))
         return result.model_copy(update={"cache_key": key.digest})
 
     async def _send(

@@ -14,78 +14,13 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-__all__ = ["ChatRequest", "Reply", "Script", "ScriptedServer"]
+from harness.fakes.batches import BatchBehaviour, BatchStore
+from harness.fakes.replies import ChatRequest, Reply, Script, completion_body
 
-
-@dataclass(frozen=True)
-class ChatRequest:
-    """What the client sent, with the fields scripts usually need pulled out."""
-
-    body: dict[str, Any]
-    index: int
-
-    @property
-    def messages(self) -> list[dict[str, Any]]:
-        return list(self.body.get("messages", []))
-
-    @property
-    def user_text(self) -> str:
-        users = [m for m in self.messages if m.get("role") == "user"]
-        return str(users[0].get("content", "")) if users else ""
-
-    @property
-    def response_format(self) -> str | None:
-        fmt = self.body.get("response_format")
-        return str(fmt.get("type")) if isinstance(fmt, dict) else None
-
-    @property
-    def is_reask(self) -> bool:
-        return any(m.get("role") == "assistant" for m in self.messages)
-
-
-@dataclass(frozen=True)
-class Reply:
-    content: str | None = None
-    finish_reason: str = "stop"
-    status: int = 200
-    headers: dict[str, str] = field(default_factory=dict)
-    error_message: str = "scripted error"
-    hang_s: float = 0.0
-    trickle_s: float = 0.0  # send the body one byte every trickle_s seconds
-    reset: bool = False
-    raw_body: bytes | None = None
-    refusal: str | None = None
-    prompt_tokens: int = 100
-    completion_tokens: int = 50
-    model: str | None = None  # the model the reply reports [default: the requested one]
-
-
-Script = Callable[[ChatRequest], Reply]
-
-
-def _completion_body(request: ChatRequest, reply: Reply) -> bytes:
-    message: dict[str, Any] = {"role": "assistant", "content": reply.content}
-    if reply.refusal is not None:
-        message["refusal"] = reply.refusal
-    return json.dumps(
-        {
-            "id": f"chatcmpl-{request.index}",
-            "object": "chat.completion",
-            "created": int(time.time()),
-            "model": reply.model or str(request.body.get("model", "scripted")),
-            "choices": [{"index": 0, "message": message, "finish_reason": reply.finish_reason}],
-            "usage": {
-                "prompt_tokens": reply.prompt_tokens,
-                "completion_tokens": reply.completion_tokens,
-                "total_tokens": reply.prompt_tokens + reply.completion_tokens,
-            },
-        }
-    ).encode()
+__all__ = ["BatchBehaviour", "ChatRequest", "Reply", "Script", "ScriptedServer"]
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -118,7 +53,18 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
             time.sleep(trickle_s)
 
+    def _batch_api(self, method: str, data: bytes = b"") -> bool:
+        """Answer a Files or Batches route (`fakes/batches.py`); False for any other path."""
+        self.server.log_http(method, self.path)
+        content_type = self.headers.get("Content-Type", "")
+        response = self.server.batches.handle(method, self.path, content_type, data)
+        if response is not None:
+            self._send(*response)
+        return response is not None
+
     def do_GET(self) -> None:
+        if self._batch_api("GET"):
+            return
         if self.path.rstrip("/").endswith("/models"):
             self._send(
                 200,
@@ -139,6 +85,8 @@ class _Handler(BaseHTTPRequestHandler):
         data = self.rfile.read(length)
         if len(data) < length:  # the client went away mid-request (killed): nothing was asked
             self.close_connection = True
+            return
+        if self._batch_api("POST", data):
             return
         try:
             body = json.loads(data or b"{}")
@@ -162,7 +110,7 @@ class _Handler(BaseHTTPRequestHandler):
             error = {"error": {"message": reply.error_message, "type": "scripted"}}
             self._send(reply.status, json.dumps(error).encode(), reply.headers)
         else:
-            self._send(200, _completion_body(request, reply), reply.headers, reply.trickle_s)
+            self._send(200, completion_body(request, reply), reply.headers, reply.trickle_s)
 
 
 class _Server(ThreadingHTTPServer):
@@ -174,6 +122,8 @@ class _Server(ThreadingHTTPServer):
         self.script = script
         self.requests: list[ChatRequest] = []
         self.headers: list[dict[str, str]] = []
+        self.http: list[str] = []  # "METHOD /path" of every request, whatever its route
+        self.batches = BatchStore(script)
         self.connections: set[socket.socket] = set()
         self._lock = threading.Lock()
 
@@ -191,6 +141,10 @@ class _Server(ThreadingHTTPServer):
         # A client that timed out (or was killed) before a hang ended is expected here.
         if not isinstance(sys.exc_info()[1], ConnectionError):
             super().handle_error(request, client_address)
+
+    def log_http(self, method: str, path: str) -> None:
+        with self._lock:
+            self.http.append(f"{method} {path}")
 
     def log_request(self, body: dict[str, Any], headers: dict[str, str]) -> ChatRequest:
         with self._lock:
@@ -215,6 +169,21 @@ class ScriptedServer:
     @property
     def requests(self) -> list[ChatRequest]:
         return self._server.requests
+
+    @property
+    def http_log(self) -> list[str]:
+        """Every HTTP request as "METHOD /path": chat completions, files, batches, models."""
+        return self._server.http
+
+    @property
+    def batch_store(self) -> BatchStore:
+        """The files and batches uploaded so far."""
+        return self._server.batches
+
+    @property
+    def batch_behaviour(self) -> BatchBehaviour:
+        """How `/v1/batches` behaves; a test may change it at any time."""
+        return self._server.batches.behaviour
 
     @property
     def request_headers(self) -> list[dict[str, str]]:
