@@ -12,10 +12,10 @@ Cohen's kappa corrects speaker_type and quote_type agreement on matched pairs fo
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.claims import GoldDocument, GoldField
+from harness.claims import GoldClaim, GoldDocument, GoldField
 from harness.corpus import read_gold_file
 from harness.errors import UserInputError
 from harness.scoring.grounding import NormalisedDocument, ground
@@ -83,6 +83,37 @@ def _pairs(
     return assign(matcher.similarity(views_b, views_a, document), cut)
 
 
+@dataclass
+class _Counts:
+    """What two annotators agree on, summed over the matched claim pairs of every file."""
+
+    speakers: int = 0
+    cue_pairs: int = 0
+    cues: int = 0
+    via_pairs: int = 0
+    vias: int = 0
+    types: tuple[list[str], list[str]] = field(default_factory=lambda: ([], []))
+    quotes: tuple[list[str], list[str]] = field(default_factory=lambda: ([], []))
+
+    def add(self, a: GoldDocument, b: GoldDocument, ca: GoldClaim, cb: GoldClaim) -> None:
+        self.speakers += speaker_matches(
+            cb.speaker, ca.speaker, ca.speaker_aliases
+        ) or speaker_matches(ca.speaker, cb.speaker, cb.speaker_aliases)
+        skipped = {*a.unannotated, *b.unannotated}  # imported corpora carry placeholders
+        if GoldField.SPEAKER_TYPE not in skipped:
+            self.types[0].append(ca.speaker_type)
+            self.types[1].append(cb.speaker_type)
+        if GoldField.QUOTE_TYPE not in skipped:
+            self.quotes[0].append(ca.quote_type)
+            self.quotes[1].append(cb.quote_type)
+        if GoldField.CUE not in skipped:
+            self.cue_pairs += 1
+            self.cues += cue_matches(cb.cue, ca.cue)
+        if GoldField.VIA not in skipped:
+            self.via_pairs += 1
+            self.vias += via_matches(cb.via, ca.via)
+
+
 def agree(
     dir_a: Path,
     dir_b: Path,
@@ -96,44 +127,25 @@ def agree(
     common = sorted({p.name for p in dir_a.glob("*.json")} & {p.name for p in dir_b.glob("*.json")})
     if not common:
         raise UserInputError(f"{dir_a} and {dir_b}: no gold file names in common")
-    n_a = n_b = matched = speakers = cue_pairs = cues = via_pairs = vias = 0
-    types_a: list[str] = []
-    types_b: list[str] = []
-    quotes_a: list[str] = []
-    quotes_b: list[str] = []
+    n_a = n_b = matched = 0
+    counts = _Counts()
     for name in common:
         a, b = read_gold_file(dir_a / name), read_gold_file(dir_b / name)
         document = NormalisedDocument((docs_dir / f"{a.doc_id}.txt").read_text(encoding="utf-8"))
         pairs = _pairs(a, b, document, matcher, threshold)
         n_a, n_b, matched = n_a + len(a.claims), n_b + len(b.claims), matched + len(pairs)
         for pair in pairs:
-            ca, cb = a.claims[pair.gold], b.claims[pair.predicted]
-            speakers += speaker_matches(
-                cb.speaker, ca.speaker, ca.speaker_aliases
-            ) or speaker_matches(ca.speaker, cb.speaker, cb.speaker_aliases)
-            # Fields either side does not annotate (imported corpora) carry placeholders.
-            if GoldField.SPEAKER_TYPE not in (*a.unannotated, *b.unannotated):
-                types_a.append(ca.speaker_type)
-                types_b.append(cb.speaker_type)
-            if GoldField.QUOTE_TYPE not in (*a.unannotated, *b.unannotated):
-                quotes_a.append(ca.quote_type)
-                quotes_b.append(cb.quote_type)
-            if GoldField.CUE not in (*a.unannotated, *b.unannotated):
-                cue_pairs += 1
-                cues += cue_matches(cb.cue, ca.cue)
-            if GoldField.VIA not in (*a.unannotated, *b.unannotated):
-                via_pairs += 1
-                vias += via_matches(cb.via, ca.via)
+            counts.add(a, b, a.claims[pair.gold], b.claims[pair.predicted])
     return Agreement(
         len(common),
         n_a,
         n_b,
         matched,
-        speakers,
-        cohen_kappa(types_a, types_b),
-        cohen_kappa(quotes_a, quotes_b),
-        cue_pairs=cue_pairs,
-        cue_agree=cues,
-        via_pairs=via_pairs,
-        via_agree=vias,
+        counts.speakers,
+        cohen_kappa(*counts.types),
+        cohen_kappa(*counts.quotes),
+        cue_pairs=counts.cue_pairs,
+        cue_agree=counts.cues,
+        via_pairs=counts.via_pairs,
+        via_agree=counts.vias,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,8 +16,8 @@ from harness.endpoints.cache import default_cache_dir
 from harness.render import Column, Table
 
 if TYPE_CHECKING:
-    from harness import Cell, CellPlan
-    from harness.runs import SweepSummary
+    from harness import Cell, CellOutcome, CellPlan, SweepFile
+    from harness.runs import SweepFolder, SweepSummary
 
 __all__ = ["sweep_command"]
 
@@ -66,23 +67,14 @@ def sweep_command(
     cache = None if no_cache else (cache_dir or default_cache_dir())
     folder = harness.SweepFolder.of(sweep.results, sweep.name)
     if fan.list_cells or fan.summarize:
-        if fan.list_cells:
-            list_cells(cells, fan)
-        else:
-            _print_summary(harness.summarize_sweep(sweep, cells))
-            click.echo(f"sweep folder: {folder.path}")
+        _inspect(fan, sweep, cells, folder)
         return
     if dry_run:
         cells = fan.part(cells)
         plans = harness.plan_sweep(sweep, sweep_file, cells, cache, retry_failed, cache_ttl)
         _print_plan(sweep.name, plans)
         return
-
-    def progress(index: int, cell: Cell) -> LiveProgress:
-        if not quiet:
-            click.echo(f"cell {index + 1}/{len(cells)}: {cell.id}", err=True)
-        return LiveProgress(quiet)
-
+    progress = _cell_progress(len(cells), quiet)
     if fan.shard is not None:
         part = harness.run_sweep_shard(
             sweep, sweep_file, cells, fan.shard, cache, progress, retry_failed, cache_ttl
@@ -95,6 +87,31 @@ def sweep_command(
         )
         _print_summary(summary)
         click.echo(f"sweep folder: {folder.path}")
+    _end(outcomes, len(cells), max_failure_rate)
+
+
+def _cell_progress(n_cells: int, quiet: bool) -> Callable[[int, Cell], LiveProgress]:
+    """Each cell's progress display, after a line naming the cell (unless --quiet)."""
+
+    def progress(index: int, cell: Cell) -> LiveProgress:
+        if not quiet:
+            click.echo(f"cell {index + 1}/{n_cells}: {cell.id}", err=True)
+        return LiveProgress(quiet)
+
+    return progress
+
+
+def _inspect(fan: FanOut, sweep: SweepFile, cells: list[Cell], folder: SweepFolder) -> None:
+    """--list-cells or --summarize: nothing is run."""
+    if fan.list_cells:
+        list_cells(cells, fan)
+    else:
+        _print_summary(harness.summarize_sweep(sweep, cells))
+        click.echo(f"sweep folder: {folder.path}")
+
+
+def _end(outcomes: list[CellOutcome], n_cells: int, max_failure_rate: float | None) -> None:
+    """What this invocation sent; the first failed cell's error, or too many failures."""
     requested = sum(o.requested for o in outcomes)
     cached = sum(o.from_cache for o in outcomes)
     click.echo(
@@ -105,7 +122,7 @@ def sweep_command(
     if failed:
         error = failed[0].error
         assert error is not None
-        message = f"{len(failed)} of {len(cells)} cells failed; {failed[0].cell.id}: {error}"
+        message = f"{len(failed)} of {n_cells} cells failed; {failed[0].cell.id}: {error}"
         raise type(error)(message)  # the first failure's exit code (3: endpoint, 2: input)
     harness.check_cell_failures(outcomes, max_failure_rate)
 

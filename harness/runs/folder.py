@@ -27,7 +27,7 @@ from harness.errors import UserInputError, json_path
 from harness.runs.manifest import SCHEMA_VERSION, Manifest
 from harness.runs.predictions import Scan, read_at, scan
 from harness.runs.records import PredictionRecord
-from harness.runs.sync import BackgroundSync
+from harness.runs.sync import BackgroundSync, write_atomic
 from harness.scoring.document import DocScore
 from harness.scoring.metrics import Metrics
 
@@ -49,23 +49,6 @@ def new_run_id(prompt_ref: str) -> str:
     """Sortable, unique and readable: `20261125T031500-extract-v2-1a2b3c`."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     return f"{stamp}-{prompt_ref.replace('@', '-')}-{uuid.uuid4().hex[:6]}"
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write via a temporary file and rename, so readers never see half a file."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; run folders are meant to be shared
-        os.replace(tmp, path)
-    except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, OSError) and exc.filename is None:
-            exc.filename = str(path)  # the error names the file the user knows
-        raise
 
 
 class ToDo(NamedTuple):

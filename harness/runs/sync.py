@@ -11,9 +11,11 @@ an fsync error is raised by the next `start` or by `finish`, so it is never lost
 from __future__ import annotations
 
 import os
+import tempfile
 from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 
-__all__ = ["BackgroundSync"]
+__all__ = ["BackgroundSync", "write_atomic"]
 
 
 class BackgroundSync:
@@ -46,3 +48,20 @@ class BackgroundSync:
         running, self._running = self._running, None
         if running is not None:
             running.result()  # raises the fsync's OSError
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write via a temporary file and rename, so readers never see half a file."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; run folders are meant to be shared
+        os.replace(tmp, path)
+    except BaseException as exc:
+        Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.filename is None:
+            exc.filename = str(path)  # the error names the file the user knows
+        raise
