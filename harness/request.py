@@ -83,7 +83,9 @@ class CorpusOptions(_Group):
 
 
 class EvaluationOptions(_Group):
-    prompt: str = "extract@v2"
+    prompt: str | None = Field(
+        None, description="None: extract@v3 on the embedded model, extract@v2 otherwise"
+    )
     reask: int = Field(1, ge=0, le=5)
     output_mode: OutputMode | None = None
     threshold: float | None = Field(None, ge=0, le=1)

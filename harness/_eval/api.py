@@ -23,7 +23,12 @@ from harness._eval.run import Progress, RunOutcome, Silent, gold_notice, load_co
 from harness._eval.score import check_rescore_loses_nothing, score_judged
 from harness._eval.sweep import plan_cells, run_cells
 from harness.corpus import check_gold, load_documents
-from harness.endpoints.resolve import DEFAULTS, EndpointResolver, with_kind_defaults
+from harness.endpoints.resolve import (
+    DEFAULTS,
+    EndpointResolver,
+    default_prompt,
+    with_kind_defaults,
+)
 from harness.endpoints.settings import BASELINE_PREFIX, Kind, kind_of, replica_urls
 from harness.errors import UserInputError
 from harness.judges import open_scoring_judge
@@ -149,9 +154,10 @@ async def arun(
             "it names a folder under --results"
         )
     resume = evaluation.resume
-    run_id = evaluation.run_id or (resume.name if resume else new_run_id(evaluation.prompt))
+    prompt = evaluation.prompt or default_prompt(spec.model)
+    run_id = evaluation.run_id or (resume.name if resume else new_run_id(prompt))
     run_dir = resume if resume is not None else evaluation.results / run_id
-    cell = Cell(run_id, evaluation.prompt, "run", params, 0)
+    cell = Cell(run_id, prompt, "run", params, 0)
     job = CellJob(cell, spec, run_dir, RunFolder(run_dir).server_log, resume=resume is not None)
 
     with ExitStack() as stack:

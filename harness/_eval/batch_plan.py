@@ -28,7 +28,12 @@ from harness.batch.parts import PlannedRequest
 from harness.batch.state import Remote
 from harness.endpoints.cache import CacheKey, ResponseCache, open_cache
 from harness.endpoints.client import CallResult, ChatClient
-from harness.endpoints.resolve import EndpointResolver, ReadyEndpoint, with_kind_defaults
+from harness.endpoints.resolve import (
+    EndpointResolver,
+    ReadyEndpoint,
+    default_prompt,
+    with_kind_defaults,
+)
 from harness.endpoints.settings import OutputMode, SamplingParams
 from harness.errors import UserInputError
 from harness.prompts import Prompt
@@ -86,7 +91,8 @@ def run_jobs(request: RunRequest) -> tuple[Shared, list[Job]]:
     """`harness run`'s one cell, resolved exactly as `harness.run` resolves it."""
     spec = _spec(request)
     params = with_kind_defaults(spec.model, request.sampling.model_dump(exclude_none=True))
-    return _shared(request, spec), [Job("run", spec, request.evaluation.prompt, params, 0)]
+    prompt = request.evaluation.prompt or default_prompt(spec.model)
+    return _shared(request, spec), [Job("run", spec, prompt, params, 0)]
 
 
 def sweep_jobs(

@@ -164,9 +164,10 @@ corpus_options = _group(
 evaluation_options = _group(
     click.option(
         "--prompt",
-        default="extract@v2",
-        show_default=True,
-        help="Prompt as name@version (or name for its latest version).",
+        default=None,
+        help="Prompt as name@version (or name for its latest version) [default: extract@v3 "
+        "on the local model, whose answers it keeps short enough to finish; extract@v2 "
+        "otherwise].",
     ),
     click.option(
         "--reask",

@@ -44,6 +44,7 @@ IN_PROCESS_URL = "in-process"  # a baseline's "endpoint": nothing is called
 
 @dataclass(frozen=True)
 class KindDefaults:
+    prompt: str
     limit: int | None
     max_tokens: int
     repeat_penalty: float | None
@@ -56,18 +57,41 @@ class KindDefaults:
 # One llama.cpp slot generates at ~35 tokens/s: a long answer can take minutes, and a
 # timed-out request keeps the slot busy, so time out late rather than retry early.
 DEFAULTS: dict[Kind, KindDefaults] = {
+    # extract@v3 asks for what a 135M model can finish (at most 3 short claims, evidence one
+    # of the document's sentences): on the first 8 seeds v2 ran out of tokens (truncated,
+    # ~107 s per document) where v3 answered all 8 validly in 168 s (README, "First run").
     Kind.LOCAL: KindDefaults(
-        limit=8, max_tokens=384, repeat_penalty=1.3, concurrency=1, timeout_s=600.0
+        prompt="extract@v3",
+        limit=8,
+        max_tokens=384,
+        repeat_penalty=1.3,
+        concurrency=1,
+        timeout_s=600.0,
     ),
     Kind.REMOTE: KindDefaults(
-        limit=None, max_tokens=2048, repeat_penalty=None, concurrency=4, timeout_s=120.0
+        prompt="extract@v2",
+        limit=None,
+        max_tokens=2048,
+        repeat_penalty=None,
+        concurrency=4,
+        timeout_s=120.0,
     ),
     # A baseline samples nothing (the params are recorded, never used) and takes
     # milliseconds per document: the whole corpus, one document at a time.
     Kind.BASELINE: KindDefaults(
-        limit=None, max_tokens=2048, repeat_penalty=None, concurrency=1, timeout_s=120.0
+        prompt="extract@v2",
+        limit=None,
+        max_tokens=2048,
+        repeat_penalty=None,
+        concurrency=1,
+        timeout_s=120.0,
     ),
 }
+
+
+def default_prompt(model: str) -> str:
+    """The prompt a run uses when none is given: the one this kind of model can finish."""
+    return DEFAULTS[kind_of(model)].prompt
 
 
 def with_kind_defaults(model: str, chosen: dict[str, object]) -> SamplingParams:
