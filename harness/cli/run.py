@@ -15,7 +15,13 @@ from click.core import ParameterSource
 
 import harness
 from harness.cli.display import LiveProgress, print_beside_baseline, print_summary
-from harness.cli.options import answer_limit_options, cache_options, judge_options, matcher_options
+from harness.cli.options import (
+    answer_limit_options,
+    cache_options,
+    judge_options,
+    matcher_options,
+    option_group,
+)
 from harness.endpoints.local import DEFAULT_CONTEXT
 from harness.endpoints.settings import HttpClient, OutputMode, kind_of
 from harness.request import RunRequest
@@ -25,18 +31,7 @@ __all__ = ["run_command"]
 F = TypeVar("F", bound=Callable[..., object])
 
 
-def _group(*options: Callable[[F], F]) -> Callable[[F], F]:
-    """Options in the order --help lists them."""
-
-    def apply(command: F) -> F:
-        for option in reversed(options):
-            command = option(command)
-        return command
-
-    return apply
-
-
-endpoint_options = _group(
+endpoint_options = option_group(
     click.option(
         "--model",
         default=None,
@@ -111,7 +106,7 @@ endpoint_options = _group(
     ),
 )
 
-sampling_options = _group(
+sampling_options = option_group(
     click.option("--temperature", type=click.FloatRange(0, 2), default=0.0, show_default=True),
     click.option(
         "--max-tokens",
@@ -131,7 +126,7 @@ sampling_options = _group(
     ),
 )
 
-corpus_options = _group(
+corpus_options = option_group(
     click.option(
         "--docs",
         type=click.Path(path_type=Path),
@@ -161,7 +156,7 @@ corpus_options = _group(
     ),
 )
 
-evaluation_options = _group(
+evaluation_options = option_group(
     click.option(
         "--prompt",
         default=None,
