@@ -6,9 +6,8 @@ them into that one value and hands it to `harness.run` (the same path as a sweep
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 from click.core import ParameterSource
@@ -27,8 +26,6 @@ from harness.endpoints.settings import HttpClient, OutputMode, kind_of
 from harness.request import RunRequest
 
 __all__ = ["run_command"]
-
-F = TypeVar("F", bound=Callable[..., object])
 
 
 endpoint_options = option_group(
