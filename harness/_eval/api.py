@@ -15,7 +15,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from harness._eval.cells import CellJob, Shared, run_cell
-from harness._eval.fanout import ShardResult, run_shard, summarize
+from harness._eval.fanout import run_shard, summarize
 from harness._eval.loop import run_sync, synchronous
 from harness._eval.manifest import rescored_manifest
 from harness._eval.resume import resumed_request
@@ -40,7 +40,6 @@ from harness.runs.folder import new_run_id
 from harness.runs.lock import FolderLock
 from harness.scoring.document import ScoringConfig
 from harness.scoring_names import Assignment, JudgeSettings, MatcherName
-from harness.shard import Shard
 from harness.sweep import Cell, EndpointSpec, SweepFile
 
 __all__ = [
@@ -184,22 +183,8 @@ def run_baseline_beside(request: RunRequest, outcome: RunOutcome, name: str) -> 
     return run(base)
 
 
-def run_sweep_shard(
-    sweep: SweepFile,
-    path: Path,
-    cells: list[Cell],
-    shard: Shard,
-    cache_dir: Path | None,
-    progress: Callable[[int, Cell], Progress],
-    retry_failed: bool = False,
-    cache_ttl: float | None = None,
-) -> ShardResult:
-    """Run this process's part of a sweep that other processes (any scheduler) share:
-    each cell under a lease, finished cells skipped, the summary written once every cell
-    is settled."""
-    return run_sync(
-        run_shard(sweep, path, cells, shard, cache_dir, progress, retry_failed, cache_ttl)
-    )
+# `harness.run_sweep_shard`: this process's part of a shared sweep, blocking.
+run_sweep_shard = synchronous(run_shard, "run_sweep_shard")
 
 
 def summarize_sweep(sweep: SweepFile, cells: list[Cell]) -> SweepSummary:

@@ -114,7 +114,9 @@ async def run_shard(
     retry_failed: bool = False,
     cache_ttl: float | None = None,
 ) -> ShardResult:
-    """Run the cells of `shard` (of all `cells`, in order) under their leases."""
+    """Run this process's part (`shard`) of a sweep that other processes (any scheduler)
+    share: each cell under a lease, finished cells skipped, the summary written once every
+    cell is settled."""
     shared = _shared(sweep, cache_dir, retry_failed, cache_ttl)
     folder = sweep_folder(sweep)
     folder.prepare(sweep.model_dump_json(indent=2) + "\n")
