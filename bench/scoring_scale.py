@@ -34,11 +34,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import numpy as np
 from _synth import load_avg, sentence, write_json
 
 from harness import Claim, GoldDocument
-from harness.scoring.batch import BatchScorer, ScoringTask
+from harness.scoring.batch import BatchScorer, CountRows, ScoringTask
 from harness.scoring.document import ScoringConfig
 from harness.scoring.metrics import aggregate_counts
 
@@ -91,10 +90,12 @@ def run_size(n: int, pool: list[Case]) -> dict[str, Any]:
     started, cpu = time.perf_counter(), _cpu_s()
     with BatchScorer(ScoringConfig(), workers=WORKERS) as scorer:
         tasks = (ScoringTask(f"doc{i:07d}", *pool[i % len(pool)], None, True) for i in range(n))
-        rows = [line.counts for line in scorer.lines(tasks)]
+        rows = CountRows()
+        for line in scorer.lines(tasks):
+            rows.add(line.counts)
     scored, cpu = time.perf_counter() - started, _cpu_s() - cpu
     started = time.perf_counter()
-    metrics = aggregate_counts(np.array(rows, dtype=float), {})
+    metrics = aggregate_counts(rows.matrix(), {})
     agg = time.perf_counter() - started
     return {
         "docs": n,

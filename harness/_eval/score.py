@@ -9,17 +9,15 @@ import asyncio
 import contextlib
 from collections.abc import Iterator
 
-import numpy as np
-
 from harness.claims import Document, GoldDocument
 from harness.corpus import GoldSet
 from harness.errors import HarnessError, UserInputError
 from harness.judges import OpenJudge
 from harness.runs import Manifest, PredictionRecord, RunFolder
-from harness.scoring.batch import SCORING_BATCH, BatchScorer, ScoringTask
+from harness.scoring.batch import SCORING_BATCH, BatchScorer, CountRows, ScoringTask
 from harness.scoring.document import ScoringConfig
 from harness.scoring.matchers import Matcher
-from harness.scoring.metrics import FIELDS, Metrics, aggregate_counts
+from harness.scoring.metrics import Metrics, aggregate_counts
 
 __all__ = [
     "check_rescore_loses_nothing",
@@ -47,16 +45,15 @@ def score_run(
     """
     offsets = folder.index_predictions()
     scored = [doc for doc in documents if doc.id in gold.doc_ids]
-    rows: list[list[float]] = []
+    rows = CountRows()
     failures: dict[str, int] = {}
     with folder.scores_writer() as write, BatchScorer(scoring, matcher=matcher) as scorer:
         for line in scorer.lines(_tasks(folder, scored, gold, offsets)):
             write(line.json)
-            rows.append(line.counts)
+            rows.add(line.counts)
             if line.failure is not None:
                 failures[line.failure] = failures.get(line.failure, 0) + 1
-    counts = np.array(rows, dtype=float).reshape(len(rows), len(FIELDS))
-    metrics = aggregate_counts(counts, failures)
+    metrics = aggregate_counts(rows.matrix(), failures)
     folder.write_metrics(metrics)
     return metrics
 

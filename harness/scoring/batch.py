@@ -15,20 +15,25 @@ from __future__ import annotations
 
 import itertools
 import os
+from array import array
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 
-from harness.claims import Claim, GoldDocument
+import numpy as np
+from numpy.typing import NDArray
+
 from harness.scoring.document import DocScore, ScoringConfig, score_document
 from harness.scoring.matchers import Matcher
-from harness.scoring.metrics import counts_row
+from harness.scoring.metrics import FIELDS, counts_row
+from harness.scoring.packed import Scorable, ScorableGold, pack_claims, pack_gold
 
 __all__ = [
     "PARALLEL_FROM_S",
     "SCORING_BATCH",
     "BatchScorer",
+    "CountRows",
     "ScoreLine",
     "ScoringTask",
     "estimated_serial_s",
@@ -52,10 +57,17 @@ _CHUNK = 100
 class ScoringTask:
     doc_id: str
     text: str
-    gold: GoldDocument
-    predicted: Sequence[Claim]
+    gold: ScorableGold
+    predicted: Sequence[Scorable]
     failure: str | None
     valid_first_attempt: bool
+
+    def packed(self) -> ScoringTask:
+        """This task with its claims as plain tuples: cheap to pickle to a worker."""
+        gold, predicted = pack_gold(self.gold), pack_claims(self.predicted)
+        return ScoringTask(
+            self.doc_id, self.text, gold, predicted, self.failure, self.valid_first_attempt
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +77,25 @@ class ScoreLine:
     json: str
     counts: list[float]
     failure: str | None
+
+
+class CountRows:
+    """Every scored document's count row, in one flat float array.
+
+    A list per document kept ~20 float objects alive per document: at 100k documents every
+    garbage collection of the parent walked two million of them, and scoring time per
+    document grew with the corpus (0.66 ms at 10k, 0.80 ms at 100k)."""
+
+    def __init__(self) -> None:
+        self._flat = array("d")
+
+    def add(self, row: list[float]) -> None:
+        self._flat.extend(row)
+
+    def matrix(self) -> NDArray[np.float64]:
+        """(documents, FIELDS) counts, ready for `aggregate_counts`."""
+        flat = np.frombuffer(self._flat, dtype=np.float64) if self._flat else np.zeros(0)
+        return flat.reshape(-1, len(FIELDS)).copy()
 
 
 def score_task(
@@ -96,6 +127,10 @@ def _score_lines(
         score = score_task(task, config, matcher)
         lines.append(ScoreLine(score.model_dump_json(), counts_row(score), score.failure))
     return lines
+
+
+def _packed(tasks: Sequence[ScoringTask]) -> list[ScoringTask]:
+    return [task.packed() for task in tasks]
 
 
 def estimated_serial_s(tasks: Sequence[ScoringTask]) -> float:
@@ -134,7 +169,7 @@ class BatchScorer:
             return _score_chunk(list(tasks), self.config, self.matcher)
         pool = self._started()
         size = max(1, len(tasks) // (self.workers * 4))
-        chunks = [list(tasks[i : i + size]) for i in range(0, len(tasks), size)]
+        chunks = [_packed(tasks[i : i + size]) for i in range(0, len(tasks), size)]
         results = pool.map(_score_chunk, chunks, [self.config] * len(chunks))
         return [score for chunk in results for score in chunk]
 
@@ -155,7 +190,8 @@ class BatchScorer:
                 continue
             pool = self._started()
             for first in range(0, len(batch), _CHUNK):
-                queued.append(pool.submit(_score_lines, batch[first : first + _CHUNK], self.config))
+                chunk = _packed(batch[first : first + _CHUNK])
+                queued.append(pool.submit(_score_lines, chunk, self.config))
                 while len(queued) * _CHUNK > SCORING_BATCH:
                     yield from queued.popleft().result()
         for job in queued:

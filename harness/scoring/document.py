@@ -14,7 +14,7 @@ from typing import Self
 import numpy as np
 from pydantic import BaseModel, ConfigDict, model_validator
 
-from harness.claims import Claim, GoldDocument, GoldField
+from harness.claims import GoldField
 from harness.errors import UserInputError
 from harness.scoring.grounding import DEFAULT_FUZZY_THRESHOLD, NormalisedDocument, ground
 from harness.scoring.matchers import Matcher, get_matcher
@@ -25,6 +25,7 @@ from harness.scoring.matching import (
     assign,
     assign_many_to_one,
 )
+from harness.scoring.packed import Scorable, ScorableGold
 from harness.scoring.speakers import (
     cue_matches,
     speaker_matches,
@@ -165,15 +166,15 @@ def _match(
     return assign(scores, config.match_threshold)
 
 
-def _check(field: GoldField, gold: GoldDocument, ok: bool) -> bool | None:
+def _check(field: GoldField, gold: ScorableGold, ok: bool) -> bool | None:
     return None if field in gold.unannotated else ok
 
 
 def score_document(
     doc_id: str,
     text: str,
-    gold: GoldDocument,
-    predicted: Sequence[Claim],
+    gold: ScorableGold,
+    predicted: Sequence[Scorable],
     *,
     failure: str | None = None,
     valid_first_attempt: bool = False,
@@ -208,7 +209,7 @@ def score_document(
     )
 
 
-def _pair(m: Match, p: Claim, gold: GoldDocument) -> MatchedPair:
+def _pair(m: Match, p: Scorable, gold: ScorableGold) -> MatchedPair:
     """One matched pair with its attribution checks (None where the gold leaves a field
     unannotated)."""
     g = gold.claims[m.gold]
@@ -232,7 +233,7 @@ def _counts(
     pairs: list[MatchedPair],
     n_pred: int,
     pred_views: list[ClaimView],
-    gold: GoldDocument,
+    gold: ScorableGold,
     failure: str | None,
     valid_first_attempt: bool,
 ) -> DocCounts:

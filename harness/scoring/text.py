@@ -38,6 +38,11 @@ _TRANSLATE = str.maketrans(
     }
 )
 _TOKEN = re.compile(r"\w+", re.UNICODE)
+# ASCII bytes that are not word characters (\w on ASCII is [A-Za-z0-9_]) become spaces,
+# upper case becomes lower: one C pass instead of a regex scan.
+_ASCII_WORDS = bytes(
+    c + 32 if 65 <= c <= 90 else c if chr(c).isalnum() or c == 95 else 32 for c in range(256)
+)
 
 
 def normalise(text: str) -> str:
@@ -53,5 +58,11 @@ def normalise(text: str) -> str:
 
 
 def tokens(text: str) -> list[str]:
-    """Word tokens of the normalised text, for token-overlap similarities."""
+    """Word tokens of the normalised text, for token-overlap similarities.
+
+    On ASCII text normalising only folds case and spaces, which word tokens do not see,
+    so the tokens come from a byte translation (~4x faster than the regex; scoring
+    tokenises every statement of every document)."""
+    if text.isascii():
+        return text.encode("ascii").translate(_ASCII_WORDS).decode("ascii").split()
     return _TOKEN.findall(normalise(text))

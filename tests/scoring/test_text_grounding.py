@@ -5,6 +5,10 @@ Every expected number is worked out by hand in a comment next to the assertion.
 
 from __future__ import annotations
 
+import random
+import re
+import string
+
 import pytest
 
 from harness.scoring.grounding import (
@@ -44,6 +48,18 @@ def test_tokens_are_word_runs_of_normalised_text() -> None:
     # "U.S." -> u, s; the apostrophe splits "officials'"; curly quotes vanish.
     assert tokens("U.S. Officials' \u201cNo\u201d, 2019!") == ["u", "s", "officials", "no", "2019"]
     assert tokens(" -- ") == []
+
+
+def test_ascii_tokens_take_the_fast_path_and_equal_the_regex_ones() -> None:
+    """ASCII text is tokenised by a byte translation; it must give exactly the word runs
+    of the normalised text, whatever the punctuation, control characters or case."""
+    rng = random.Random(7)
+    alphabet = string.printable + "\x00\x7f`"
+    for _ in range(5000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        assert tokens(text) == re.findall(r"\w+", normalise(text)), repr(text)
+    assert tokens("snake_case C3PO it's") == ["snake_case", "c3po", "it", "s"]
+    assert tokens("Stra\u00dfe \u00c9t\u00e9") == ["strasse", "\u00e9t\u00e9"]  # not ASCII: regex
 
 
 # --- ground: exact ------------------------------------------------------------------------
