@@ -6,9 +6,15 @@ import pytest
 
 from harness.claims import Claim
 from harness.scoring import batch
-from harness.scoring.batch import BatchScorer, ScoringTask, estimated_serial_s, score_many
+from harness.scoring.batch import (
+    BatchScorer,
+    CountRows,
+    ScoringTask,
+    estimated_serial_s,
+    score_many,
+)
 from harness.scoring.document import ScoringConfig
-from harness.scoring.metrics import counts_row
+from harness.scoring.metrics import FIELDS, counts_row
 from tests.conftest import Corpus
 
 
@@ -85,3 +91,17 @@ def test_lines_from_workers_are_the_in_process_scores(
     assert lines[1].failure == "parse"
     with BatchScorer(config, workers=1) as scorer:
         assert [line.json for line in scorer.lines(tasks)] == [line.json for line in lines]
+
+
+def test_count_rows_give_the_matrix_aggregate_counts_reads() -> None:
+    rows = CountRows()
+    assert rows.matrix().shape == (0, len(FIELDS))  # a run with nothing scored
+    written = [[float(i * len(FIELDS) + j) for j in range(len(FIELDS))] for i in range(3)]
+    for row in written:
+        rows.add(row)
+    matrix = rows.matrix()
+    assert matrix.shape == (3, len(FIELDS)) and matrix.tolist() == written
+    # The matrix is a copy: the array can still grow (a live buffer view would make
+    # extend raise BufferError) and the matrix handed out does not change.
+    rows.add(written[0])
+    assert matrix.tolist() == written and rows.matrix().shape == (4, len(FIELDS))
