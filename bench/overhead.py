@@ -37,9 +37,11 @@ import argparse
 import asyncio
 import contextlib
 import cProfile
+import importlib.metadata
 import io
 import json
 import os
+import platform
 import pstats
 import statistics
 import subprocess
@@ -74,6 +76,13 @@ TRANSPORTS = ("httpx", "aiohttp")
 LOOPS = [(kind, t) for kind in ("typed", "raw", "harness") for t in TRANSPORTS]
 BASELINE = ("typed", "httpx")
 _TYPED = ("model", "messages", "temperature", "max_tokens")
+
+
+def _version(package: str) -> str:
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
 
 
 def _server(kind: str, latency_s: float) -> AbstractContextManager[Any]:
@@ -296,11 +305,14 @@ def main() -> None:
     load_after = load_avg()
     print(f"\ndocs={args.docs} concurrency={args.concurrency} rounds={args.rounds} (medians)")
     print(f"load avg before: {load_before}   after: {load_after}")
+    versions = f"aiohttp {_version('aiohttp')}, openai {_version('openai')}"
+    print(f"python {platform.python_version()}, {versions}")
     print("targets: harness extraction >= 2.0x bare typed (httpx) at 0 ms; whole process >= 1.3x;")
     print("         >= 0.92 of the limit (docs x latency / concurrency) at 200 ms")
     report |= {
         "load_before": load_before,
         "load_after": load_after,
+        "python": platform.python_version(),
         "rows": rows,
         "whole_process": whole,
     }
