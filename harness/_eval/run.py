@@ -15,6 +15,7 @@ from typing import Protocol
 from harness._eval.answerer import Answerer, extract_all
 from harness._eval.config import RunConfig
 from harness._eval.extract import FatalEndpointError
+from harness._eval.heap import frozen_heap
 from harness._eval.inputs import Inputs, gold_notice, inputs_of, load_corpus, load_inputs
 from harness._eval.manifest import Tally, finish_manifest, start_manifest
 from harness._eval.resumable import (
@@ -155,7 +156,8 @@ class _Run:
             progress.start(len(inputs.documents), len(inputs.documents) - len(todo.documents))
             running = RunningScore(inputs.documents, inputs.gold, config.scoring)
             scored = running if progress.wants_scores else None
-            await extract_all(todo, self.answerer, self.folder, progress.advance, tally, scored)
+            with frozen_heap():  # see heap.py: no full collections over the inputs
+                await extract_all(todo, self.answerer, self.folder, progress.advance, tally, scored)
             self.status = "completed"
         except FatalEndpointError as exc:
             self.error = f"{config.endpoint.base_url}: the endpoint rejected the run: {exc}"

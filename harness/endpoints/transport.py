@@ -16,6 +16,7 @@ from typing import Any
 import openai
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
 
+from harness.endpoints.eager import install_eager_body_writes
 from harness.endpoints.pool import PoolMismatch, Replica, ReplicaPool
 from harness.endpoints.reply import CallResult, ChatReply, MalformedReply, call_result, parse_reply
 from harness.endpoints.retry import (
@@ -87,6 +88,8 @@ class Transport:
     async def send(self, body: dict[str, Any], mode: OutputMode) -> CallResult:
         """POST `body` (asked on rung `mode`) until it is answered or cannot be; a pool
         first checks which model each replica serves."""
+        if self.endpoint.http_client is HttpClient.AIOHTTP:  # Python 3.11: see eager.py
+            install_eager_body_writes(asyncio.get_running_loop())
         attempts = 0
         replica: Replica | None = None  # the replica of the last attempt
         started = time.perf_counter()
