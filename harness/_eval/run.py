@@ -15,7 +15,6 @@ from typing import Protocol
 from harness._eval.answerer import Answerer, extract_all
 from harness._eval.config import RunConfig
 from harness._eval.extract import FatalEndpointError
-from harness._eval.heap import frozen_heap
 from harness._eval.inputs import Inputs, gold_notice, inputs_of, load_corpus, load_inputs
 from harness._eval.manifest import Tally, finish_manifest, start_manifest
 from harness._eval.resumable import (
@@ -27,6 +26,7 @@ from harness._eval.resumable import (
 from harness._eval.running import RunningScore
 from harness._eval.score import score_off_loop, score_run, score_stopped_run
 from harness._eval.shape import RequestShape, request_shape
+from harness._gc import quiet_collector
 from harness.endpoints.settings import Kind, kind_of
 from harness.errors import EndpointError, TooManyFailures, storage_error
 from harness.judges import OpenJudge
@@ -156,7 +156,7 @@ class _Run:
             progress.start(len(inputs.documents), len(inputs.documents) - len(todo.documents))
             running = RunningScore(inputs.documents, inputs.gold, config.scoring)
             scored = running if progress.wants_scores else None
-            with frozen_heap():  # see heap.py: no full collections over the inputs
+            with quiet_collector():  # see harness/_gc.py
                 await extract_all(todo, self.answerer, self.folder, progress.advance, tally, scored)
             self.status = "completed"
         except FatalEndpointError as exc:

@@ -17,13 +17,14 @@ import itertools
 import os
 from array import array
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
+from harness._gc import quiet_collector
 from harness.scoring.document import DocScore, ScoringConfig, score_document
 from harness.scoring.matchers import Matcher
 from harness.scoring.metrics import FIELDS, counts_row
@@ -174,14 +175,17 @@ class BatchScorer:
         results = pool.map(_score_chunk, chunks, [self.config] * len(chunks))
         return [score for chunk in results for score in chunk]
 
-    def lines(self, tasks: Iterable[ScoringTask]) -> Iterator[ScoreLine]:
+    def lines(self, tasks: Iterable[ScoringTask]) -> Generator[ScoreLine, None, None]:
         """Score lines in input order, reading `tasks` lazily, SCORING_BATCH at a time.
 
         Up to one batch of jobs stays queued in the workers while the caller writes
         results and reads the next batch's predictions, so the workers never wait for it.
         """
+        with quiet_collector():  # see harness/_gc.py
+            yield from self._lines(iter(tasks))
+
+    def _lines(self, tasks: Iterator[ScoringTask]) -> Iterator[ScoreLine]:
         queued: deque[Future[list[ScoreLine]]] = deque()
-        tasks = iter(tasks)
         while batch := list(itertools.islice(tasks, SCORING_BATCH)):
             if self._in_process(batch):
                 for job in queued:

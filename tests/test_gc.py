@@ -1,0 +1,109 @@
+"""The collector is quiet while a run's documents are asked and while they are scored,
+and only then (harness/_gc.py).
+
+The scripted server runs in a thread of this process, so it sees the process's garbage
+collector as the run left it when each request arrived.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from harness import Claim, GoldDocument
+from harness._gc import THRESHOLDS, quiet_collector
+from harness.errors import EndpointError
+from harness.fakes import ChatRequest, Reply, Script, ScriptedServer
+from harness.scoring.batch import BatchScorer, ScoringTask
+from harness.scoring.document import ScoringConfig
+from tests.endpoints.test_pool import ANSWER, pool_run
+
+Start = Callable[[Script], ScriptedServer]
+DEFAULT = gc.get_threshold()
+
+
+def quiet() -> tuple[int, tuple[int, int, int]]:
+    return gc.get_freeze_count(), gc.get_threshold()
+
+
+def test_nested_blocks_share_one_setting_and_the_last_one_out_restores_it() -> None:
+    assert quiet() == (0, DEFAULT)
+    kept = [object() for _ in range(10)]
+    with quiet_collector():
+        frozen = gc.get_freeze_count()
+        assert frozen > 0 and gc.get_threshold() == THRESHOLDS
+        with quiet_collector():  # a second cell of a sweep
+            assert quiet() == (frozen, THRESHOLDS)
+        assert quiet() == (frozen, THRESHOLDS)  # the outer block still holds it
+    assert quiet() == (0, DEFAULT) and len(kept) == 10
+
+
+def test_an_error_in_the_block_still_restores_the_collector() -> None:
+    with pytest.raises(RuntimeError), quiet_collector():
+        raise RuntimeError("the run failed")
+    assert quiet() == (0, DEFAULT)
+
+
+def test_documents_are_asked_with_a_quiet_collector_and_the_run_restores_it(
+    tmp_path: Path, scripted_server: Start
+) -> None:
+    seen: list[tuple[int, tuple[int, int, int]]] = []
+
+    def answer(request: ChatRequest) -> Reply:
+        if "Report " in request.user_text:  # a document, not the output-mode probe
+            seen.append(quiet())
+        return Reply(content=ANSWER)
+
+    server = scripted_server(answer)
+    outcome = pool_run(tmp_path, [server.base_url], "quiet", n=12)
+    records = list(outcome.folder.read_predictions().values())
+    assert len(records) == 12 and all(r.failure is None for r in records)
+    assert len(seen) == 12 and all(frozen > 0 and t == THRESHOLDS for frozen, t in seen)
+    assert quiet() == (0, DEFAULT)
+
+
+def test_a_run_the_endpoint_stops_restores_the_collector(
+    tmp_path: Path, scripted_server: Start
+) -> None:
+    def refuse_documents(request: ChatRequest) -> Reply:
+        if "Report " in request.user_text:
+            return Reply(status=401, error_message="key revoked mid-run")
+        return Reply(content=ANSWER)
+
+    server = scripted_server(refuse_documents)
+    with pytest.raises(EndpointError):
+        pool_run(tmp_path, [server.base_url], "refused", n=12)
+    assert quiet() == (0, DEFAULT)
+
+
+def _tasks(n: int) -> list[ScoringTask]:
+    text = "The mayor said the bridge will open in May."
+    claim = {
+        "statement": "The bridge will open in May.",
+        "evidence": text,
+        "speaker": "The mayor",
+        "speaker_type": "government",
+        "cue": "said",
+        "quote_type": "indirect",
+        "via": [],
+    }
+    gold = GoldDocument.model_validate(
+        {"doc_id": "x", "claims": [claim | {"speaker_aliases": [], "required": True}]}
+    )
+    predicted = [Claim.model_validate(claim)]
+    return [ScoringTask(f"d{i}", text, gold, predicted, None, True) for i in range(n)]
+
+
+def test_scoring_lines_are_read_with_a_quiet_collector_even_when_abandoned() -> None:
+    with BatchScorer(ScoringConfig(), workers=1) as scorer:
+        seen = [(quiet(), line.counts) for line in scorer.lines(_tasks(5))]
+        assert quiet() == (0, DEFAULT)
+        assert len(seen) == 5 and all(q[0] > 0 and q[1] == THRESHOLDS for q, _ in seen)
+        lines = scorer.lines(_tasks(5))
+        next(lines)
+        assert gc.get_threshold() == THRESHOLDS
+        lines.close()  # the caller stopped reading: the collector is restored all the same
+        assert quiet() == (0, DEFAULT)
