@@ -12,6 +12,9 @@ default threshold of 700 allocations collected thousands of times: 10k documents
 `quiet_collector` freezes what exists (`gc.freeze`: a generation the collector skips) and
 collects young objects rarely; what the loop creates is still collected, reference counts
 free nearly all of it anyway, and the previous settings come back when the loop ends.
+It freezes only if nothing is frozen yet: `gc.unfreeze` thaws everything, and what someone
+else froze (an application embedding the harness; CPython 3.12 itself starts with a few
+hundred tuples frozen) must stay frozen. Then only the thresholds change.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ THRESHOLDS = (50_000, 20, 100)
 _lock = threading.Lock()
 _holders = 0  # the garbage collector is one per process: so is the count of its holders
 _saved: tuple[int, int, int] = gc.get_threshold()
+_froze = False  # whether the first holder froze the heap (so the last one thaws it)
 
 
 @contextmanager
@@ -36,12 +40,14 @@ def quiet_collector() -> Iterator[None]:
     """Freeze what is alive now and collect rarely for the block; nested or concurrent
     blocks (a sweep's cells, scoring in a thread beside the loop) share one setting,
     undone when the last of them ends, even on an error."""
-    global _holders, _saved
+    global _holders, _saved, _froze
     with _lock:
         _holders += 1
         if _holders == 1:
             _saved = gc.get_threshold()
-            gc.freeze()
+            _froze = gc.get_freeze_count() == 0
+            if _froze:
+                gc.freeze()
             gc.set_threshold(*THRESHOLDS)
     try:
         yield
@@ -50,4 +56,5 @@ def quiet_collector() -> Iterator[None]:
             _holders -= 1
             if _holders == 0:
                 gc.set_threshold(*_saved)
-                gc.unfreeze()
+                if _froze:
+                    gc.unfreeze()
