@@ -47,7 +47,7 @@ class EagerBodyWrites:
         if getattr(coro, "cr_code", None) not in self.codes:
             return asyncio.Task(coro, loop=loop, context=context)
         self.started += 1
-        return _start_now(loop, coro, context or contextvars.copy_context())
+        return _start_now(loop, coro, contextvars.copy_context() if context is None else context)
 
 
 def install_eager_body_writes(loop: asyncio.AbstractEventLoop) -> EagerBodyWrites | None:

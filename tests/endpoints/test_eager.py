@@ -34,7 +34,7 @@ async def finishes() -> str:
 
 
 async def waits(gate: asyncio.Future[str]) -> str:
-    steps.append("waits started")
+    steps.append(f"waits started, sees {where.get()}")
     where.set("inside")
     value = await gate
     steps.append(f"waits got {value}, sees {where.get()}")
@@ -89,11 +89,25 @@ async def test_a_waiting_coroutine_runs_its_first_step_now_and_the_rest_in_a_tas
     loop = asyncio.get_running_loop()
     gate: asyncio.Future[str] = loop.create_future()
     task = eager_for(waits)(loop, waits(gate))
-    assert steps == ["waits started"] and not task.done()
+    assert steps == ["waits started, sees caller"] and not task.done()
     assert where.get() == "caller"  # the coroutine's context is its own, as a task's is
     gate.set_result("ok")
     assert await task == "OK"
-    assert steps == ["waits started", "waits got ok, sees inside"]
+    assert steps == ["waits started, sees caller", "waits got ok, sees inside"]
+
+
+@on_a_loop
+async def test_a_context_given_for_the_task_is_the_one_it_runs_in() -> None:
+    steps.clear()
+    loop = asyncio.get_running_loop()
+    where.set("changed by the caller")
+    given = contextvars.Context()  # empty, so falsy: it must still be the one used
+    gate: asyncio.Future[str] = loop.create_future()
+    task = eager_for(waits)(loop, waits(gate), context=given)
+    gate.set_result("ok")
+    await task
+    assert steps == ["waits started, sees caller", "waits got ok, sees inside"]
+    assert given[where] == "inside" and where.get() == "changed by the caller"
 
 
 @on_a_loop
