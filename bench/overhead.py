@@ -13,7 +13,9 @@ In one run, against the same loopback server, for every latency:
                the SDK's default transport (httpx); it is also run on aiohttp.
 * bare raw route: the same loop on `client.post("/chat/completions", cast_to=object)`,
                the SDK route the harness uses: harness / raw route (same transport) is the
-               cost of the harness's own work per document.
+               cost of the harness's own work per document. The bare loops get neither the
+               harness's eager body writes on Python 3.11 (harness/endpoints/eager.py) nor
+               its quiet garbage collector (harness/_gc.py): at 200 ms those win it back.
 * harness:     `run_evaluation` with concurrency C, output_mode forced to json_object (no
                probe), reask 0, no cache, once per HTTP transport (`Endpoint.http_client`).
                Extraction = manifest.duration_s; end to end adds loading, gold checks,
