@@ -11,7 +11,8 @@ on 3.11 against 0.92 with this factory (`bench/overhead.py`, README).
 `install_eager_body_writes` gives the running loop a task factory that runs the first step
 of aiohttp's body writer at once, in the new task's own context, as 3.12's eager tasks
 do; every other coroutine gets an ordinary task. It does nothing on 3.12+ (aiohttp does it
-there) or when the loop already has a task factory (the caller's wins).
+there) or when the loop already has a task factory (the caller's wins). Once installed it
+stays for the loop's life: it changes nothing but that one coroutine's first step.
 """
 
 from __future__ import annotations
