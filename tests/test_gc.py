@@ -7,19 +7,22 @@ collector as the run left it when each request arrived.
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from harness import Claim, GoldDocument
+from harness import Claim, Endpoint, GoldDocument, RunConfig, run_evaluation
 from harness._gc import THRESHOLDS, quiet_collector
 from harness.errors import EndpointError
 from harness.fakes import ChatRequest, Reply, Script, ScriptedServer
 from harness.scoring.batch import BatchScorer, ScoringTask
 from harness.scoring.document import ScoringConfig
-from tests.endpoints.test_pool import ANSWER, pool_run
+from tests.conftest import REPO, read_json
+from tests.endpoints.test_pool import ANSWER, pool_run, synthetic_corpus
 
 Start = Callable[[Script], ScriptedServer]
 DEFAULT = gc.get_threshold()
@@ -99,6 +102,47 @@ def test_a_run_the_endpoint_stops_restores_the_collector(
     with pytest.raises(EndpointError):
         pool_run(tmp_path, [server.base_url], "refused", n=12)
     assert quiet() == (ALREADY, DEFAULT)
+
+
+def test_a_run_cancelled_mid_flight_restores_the_collector(
+    tmp_path: Path, scripted_server: Start
+) -> None:
+    """A stop (SIGINT cancels the run's task) while every worker waits on a hanging server."""
+    hanging = threading.Event()
+
+    def hang(request: ChatRequest) -> Reply:
+        if "Report " not in request.user_text:
+            return Reply(content=ANSWER)
+        hanging.set()
+        return Reply(content=ANSWER, hang_s=30)
+
+    server = scripted_server(hang)
+    docs, gold = synthetic_corpus(tmp_path / "corpus", 6)
+    config = RunConfig(
+        endpoint=Endpoint(base_url=server.base_url, model="m", concurrency=3),
+        prompt="extract@v2",
+        docs=docs,
+        gold=gold,
+        prompts_dir=REPO / "prompts",
+        results_dir=tmp_path / "results",
+        run_id="cancelled",
+    )
+    seen: list[tuple[int, tuple[int, int, int]]] = []
+
+    async def stop_mid_flight() -> None:
+        run = asyncio.create_task(run_evaluation(config, None))
+        while not hanging.is_set():
+            await asyncio.sleep(0.01)
+        seen.append(quiet())
+        run.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await run
+
+    asyncio.run(stop_mid_flight())
+    assert frozen_by_us(seen[0][0]) and seen[0][1] == THRESHOLDS
+    assert quiet() == (ALREADY, DEFAULT)
+    manifest = read_json(tmp_path / "results" / "cancelled" / "manifest.json")
+    assert manifest["status"] == "interrupted"
 
 
 def _tasks(n: int) -> list[ScoringTask]:

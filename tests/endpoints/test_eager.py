@@ -11,7 +11,9 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
+import socket
 import sys
+import threading
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -20,7 +22,7 @@ import pytest
 from harness.endpoints.eager import EagerBodyWrites, install_eager_body_writes
 from harness.endpoints.retry import RetryPolicy
 from harness.endpoints.settings import Endpoint, HttpClient, OutputMode
-from harness.endpoints.transport import Transport
+from harness.endpoints.transport import CallFailed, Transport
 from harness.fakes import ChatRequest, Reply, Script, ScriptedServer
 
 Start = Callable[[Script], ScriptedServer]
@@ -193,3 +195,57 @@ async def test_every_body_writer_through_the_sdk_starts_at_once(
         loop.set_task_factory(None)
     contents = [r.content for r in results]
     assert contents == [f"DOC {i} " + "X" * 5000 for i in range(40)]
+
+
+class Unread:
+    """A server that accepts connections and never reads: a large body fills the socket
+    buffers, aiohttp's writer pauses mid-body and the eager first step hands it over."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.accepted: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.listener.getsockname()[1]}/v1"
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                self.accepted.append(self.listener.accept()[0])
+            except OSError:  # closed
+                return
+
+    def close(self) -> None:
+        self.listener.close()
+        for conn in self.accepted:
+            conn.close()
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 12), reason="aiohttp starts it eagerly on 3.12+")
+@on_a_loop
+async def test_a_body_the_server_never_reads_times_out_and_leaves_nothing_behind() -> None:
+    """The body writer blocks mid-body after its eager first step; the per-attempt
+    deadline must still end the attempt as `timeout`, cancel the writer's task, and leave
+    no task running and no exception unretrieved."""
+    server = Unread()
+    loop = asyncio.get_running_loop()
+    unhandled: list[dict[str, Any]] = []
+    loop.set_exception_handler(lambda _, context: unhandled.append(context))
+    endpoint = Endpoint(base_url=server.base_url, model="m", timeout_s=0.5)
+    transport = Transport(endpoint, None, RetryPolicy(max_attempts=1), {})
+    body = {"model": "m", "messages": [{"role": "user", "content": "x" * 8_000_000}]}
+    try:
+        with pytest.raises(CallFailed) as failed:
+            await transport.send(body, OutputMode.JSON_OBJECT)
+        factory = loop.get_task_factory()
+        assert isinstance(factory, EagerBodyWrites) and factory.started == 1
+    finally:
+        await transport.close()
+        server.close()
+        loop.set_task_factory(None)
+    assert failed.value.failure.kind == "timeout" and failed.value.http_attempts == 1
+    await asyncio.sleep(0.05)
+    others = asyncio.all_tasks() - {asyncio.current_task()}
+    assert not others and not unhandled, (others, unhandled)
