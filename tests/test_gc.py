@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import gc
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,6 +22,9 @@ from harness.errors import EndpointError
 from harness.fakes import ChatRequest, Reply, Script, ScriptedServer
 from harness.scoring.batch import BatchScorer, ScoringTask
 from harness.scoring.document import ScoringConfig
+from harness.scoring.matchers.base import Similarity
+from harness.scoring.matchers.lexical import LexicalMatcher
+from harness.scoring.matching import ClaimView
 from tests.conftest import REPO, read_json
 from tests.endpoints.test_pool import ANSWER, pool_run, synthetic_corpus
 
@@ -161,6 +165,28 @@ def _tasks(n: int) -> list[ScoringTask]:
     )
     predicted = [Claim.model_validate(claim)]
     return [ScoringTask(f"d{i}", text, gold, predicted, None, True) for i in range(n)]
+
+
+class Watching(LexicalMatcher):
+    """The lexical matcher, noting the collector's state each time scoring calls it."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[int, tuple[int, int, int]]] = []
+
+    def similarity(
+        self, predicted: Sequence[ClaimView], gold: Sequence[ClaimView], document: Any
+    ) -> Similarity:
+        self.seen.append(quiet())
+        return super().similarity(predicted, gold, document)
+
+
+def test_a_batch_scored_at_once_is_scored_with_a_quiet_collector() -> None:
+    matcher = Watching()
+    with BatchScorer(ScoringConfig(), workers=1, matcher=matcher) as scorer:
+        assert len(scorer.score(_tasks(5))) == 5
+    assert len(matcher.seen) == 5
+    assert all(frozen_by_us(f) and t == THRESHOLDS for f, t in matcher.seen)
+    assert quiet() == (ALREADY, DEFAULT)
 
 
 def test_scoring_lines_are_read_with_a_quiet_collector_even_when_abandoned() -> None:

@@ -167,6 +167,10 @@ class BatchScorer:
 
     def score(self, tasks: Sequence[ScoringTask]) -> list[DocScore]:
         """Scores in input order; in worker processes when the batch is worth it."""
+        with quiet_collector():  # see harness/_gc.py: as for `lines`
+            return self._score(tasks)
+
+    def _score(self, tasks: Sequence[ScoringTask]) -> list[DocScore]:
         if self._in_process(tasks):
             return _score_chunk(list(tasks), self.config, self.matcher)
         pool = self._started()
